@@ -1,0 +1,586 @@
+"""Turning raw tables into canonical ones, with every failing row accounted for.
+
+Each table goes through the same steps, in the order of ``schemas.TABLES`` so
+that a table is checked after the tables it refers to:
+
+1. read each canonical column with its kind's reader (``io.parsing``); a cell
+   that cannot be read rejects its row;
+2. resolve references (``sales.client_id`` against the kept clients, ...) into
+   categoricals; unknown ids reject their row, or are kept with
+   ``on_orphans="keep"``;
+3. enforce the key: exact duplicate rows keep the first, rows that share a key
+   but differ are all rejected;
+4. validate with the table's pandera schema, lazily, and turn its failure
+   cases into rejects.
+
+A row is kept only if no step rejected it, so for every table
+``rows_read == rows_kept + rows_rejected``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+import pyarrow.compute as pc
+
+from .errors import DataValidationError, MissingTableError
+from .io.aliases import closest_header
+from .io.files import RawTable
+from .io.parsing import (
+    ParsedColumn,
+    parse_bool,
+    parse_date,
+    parse_enum,
+    parse_integer,
+    parse_number,
+    parse_period,
+    parse_text,
+)
+from .schemas import (
+    REQUIRED_TABLES,
+    TABLES,
+    ValidationRules,
+    column_default,
+    column_kinds,
+    key_columns,
+    references,
+    required_columns,
+    table_schema,
+)
+
+REJECT_COLUMNS: Final = ["table", "source", "row", "column", "check", "value", "reason"]
+OnOrphans = Literal["reject", "keep"]
+
+# Chinese and English words for enumeration values, after lower-casing.
+ENUM_ALIASES: Final[dict[str, str]] = {
+    "投诉": "complaint", "complaints": "complaint", "建议": "suggestion",
+    "suggestions": "suggestion", "表扬": "praise", "赞扬": "praise", "好评": "praise",
+    "compliment": "praise",
+    "上级": "supervisor", "主管": "supervisor", "直属上级": "supervisor", "manager": "supervisor",
+    "同事": "peer", "同级": "peer", "自评": "self", "本人": "self", "客户": "client",
+    "customer": "client",
+    "进行中": "open", "跟进中": "open", "赢单": "won", "成交": "won", "closed_won": "won",
+    "输单": "lost", "丢单": "lost", "closed_lost": "lost",
+    "高": "high", "严重": "high", "紧急": "high", "中": "medium", "一般": "medium",
+    "低": "low", "轻微": "low",
+    "个人": "manager", "人员": "manager", "团队": "team", "部门": "team",
+    "在职": "active", "休假": "on_leave", "离职": "left", "inactive": "left",
+    "销售技能": "sales_skills", "产品知识": "product_knowledge", "市场分析": "market_analysis",
+    "客户服务": "customer_service", "沟通": "communication", "领导力": "leadership",
+    "管理": "leadership", "合规": "compliance",
+}  # fmt: skip
+
+# Which column a whole-row check blames.
+_ROW_CHECK_COLUMN: Final = {
+    "csat_or_nps": "csat",
+    "resolved_after_opened": "resolved_at",
+    "period_end_after_start": "period_end",
+    "end_after_start": "end_date",
+}
+# Order checks between two dates: the check -> (later column, earlier column).
+_DATE_ORDER: Final = {
+    "resolved_after_opened": ("resolved_at", "opened_at"),
+    "period_end_after_start": ("period_end", "period_start"),
+    "end_after_start": ("end_date", "start_date"),
+}
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """Where a table came from and what happened to its rows."""
+
+    table: str
+    source: str
+    sha256: str | None
+    encoding: str | None
+    rows_read: int
+    rows_kept: int
+    rows_rejected: int
+    columns: str
+    ignored_columns: str
+    notes: str
+
+
+def empty_rejects() -> pd.DataFrame:
+    """A rejects frame with no rows."""
+    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in REJECT_COLUMNS})
+    return frame.astype({"row": "int64"})
+
+
+def check_columns(raws: dict[str, RawTable]) -> None:
+    """Raise once for every required table and column that is missing."""
+    missing_tables = [t for t in REQUIRED_TABLES if t not in raws]
+    if missing_tables:
+        raise MissingTableError(
+            f"required tables missing: {', '.join(missing_tables)}; "
+            f"add a file per table named after it (e.g. {missing_tables[0]}.csv)",
+            tables=missing_tables,
+        )
+    problems: list[str] = []
+    missing: dict[str, list[str]] = {}
+    for table, raw in raws.items():
+        problems.extend(f"{raw.source}: {c}" for c in raw.conflicts)
+        for column in required_columns(table):
+            if column in raw.frame.columns or raw.conflicts:
+                continue
+            missing.setdefault(table, []).append(column)
+            close = closest_header(table, column, raw.headers)
+            hint = f"; closest header: {close!r}" if close else ""
+            problems.append(f"{raw.source}: required column {column!r} not found{hint}")
+    if problems:
+        found = "; ".join(
+            f"{raws[t].source} has {', '.join(raws[t].headers) or 'no headers'}" for t in missing
+        )
+        raise DataValidationError(
+            "cannot use these tables:\n  - "
+            + "\n  - ".join(problems)
+            + (f"\nfound: {found}" if found else "")
+            + "\nrename the headers, or see header_aliases() for the accepted names",
+            missing=missing,
+        )
+
+
+def validate_tables(
+    raws: dict[str, RawTable],
+    *,
+    rules: ValidationRules,
+    as_of: pd.Timestamp | None,
+    on_orphans: OnOrphans,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[TableReport]]:
+    """Validate every raw table: the kept tables, all rejects, and a report per table."""
+    check_columns(raws)
+    kept: dict[str, pd.DataFrame] = {}
+    all_rejects: list[pd.DataFrame] = []
+    reports: list[TableReport] = []
+    for table in TABLES:
+        if table not in raws:
+            continue
+        frame, rejects, notes = _validate_table(
+            table, raws[table], kept, rules=rules, as_of=as_of, on_orphans=on_orphans
+        )
+        kept[table] = frame
+        all_rejects.append(rejects)
+        reports.append(_report(table, raws[table], frame, rejects, notes))
+    rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else empty_rejects()
+    return kept, rejects, reports
+
+
+def _report(
+    table: str, raw: RawTable, frame: pd.DataFrame, rejects: pd.DataFrame, notes: list[str]
+) -> TableReport:
+    """Provenance and row counts of one table."""
+    ignored = [h for h in raw.headers if h not in raw.columns]
+    return TableReport(
+        table=table,
+        source=raw.source,
+        sha256=raw.sha256,
+        encoding=raw.encoding,
+        rows_read=raw.rows_read,
+        rows_kept=len(frame),
+        rows_rejected=int(rejects["row"].nunique()),
+        columns=", ".join(f"{h}→{c}" if h != c else c for h, c in raw.columns.items()),
+        ignored_columns=", ".join(ignored),
+        notes="; ".join(notes),
+    )
+
+
+def _validate_table(
+    table: str,
+    raw: RawTable,
+    kept: dict[str, pd.DataFrame],
+    *,
+    rules: ValidationRules,
+    as_of: pd.Timestamp | None,
+    on_orphans: OnOrphans,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """One table through the four steps: (kept frame, rejects, notes)."""
+    issues = _Issues(table, raw)
+    frame, notes = _parse_columns(table, raw.frame, issues, rules=rules)
+    frame = _resolve_references(table, frame, kept, issues, on_orphans=on_orphans)
+    _enforce_key(table, frame, issues)
+    _apply_schema(table, frame, issues, rules=rules, as_of=as_of)
+    rejected = issues.rows()
+    frame = frame[~frame.index.isin(rejected)].reset_index(drop=True)
+    return frame, issues.frame(), notes
+
+
+class _Issues:
+    """Collects the rejects of one table as column-wise pieces, concatenated once."""
+
+    def __init__(self, table: str, raw: RawTable) -> None:
+        self.table = table
+        self.raw = raw
+        self.pieces: list[pd.DataFrame] = []
+        if len(raw.malformed):
+            self.pieces.append(
+                pd.DataFrame(
+                    {
+                        "row": raw.malformed["row"].to_numpy(dtype="int64"),
+                        "column": None,
+                        "check": "malformed_row",
+                        "value": raw.malformed["value"].astype("str").to_numpy(),
+                        "reason": raw.malformed["reason"].astype("str").to_numpy(),
+                    }
+                )
+            )
+
+    def add(self, index: pd.Index, column: str | None, check: str, reasons: Any) -> None:
+        """Reject the rows at ``index`` (frame labels) with one reason each, or one for all."""
+        if len(index) == 0:
+            return
+        if column is not None and column in self.raw.frame.columns:
+            value = _as_display(self.raw.frame[column].reindex(index))
+        else:
+            value = np.full(len(index), None, dtype=object)
+        self.pieces.append(
+            pd.DataFrame(
+                {
+                    "row": np.asarray(index, dtype="int64"),
+                    "column": column,
+                    "check": check,
+                    "value": value,
+                    "reason": reasons if np.ndim(reasons) else np.full(len(index), reasons),
+                }
+            )
+        )
+
+    def rows(self) -> pd.Index:
+        """Frame labels of every rejected row (malformed rows are not in the frame)."""
+        if not self.pieces:
+            return pd.Index([], dtype="int64")
+        return pd.Index(np.unique(np.concatenate([p["row"].to_numpy() for p in self.pieces])))
+
+    def cells(self) -> set[tuple[int, str]]:
+        """(row label, column) pairs already rejected, so later steps do not repeat them."""
+        return {
+            (int(r), str(c))
+            for p in self.pieces
+            for r, c in zip(p["row"], p["column"], strict=True)
+            if c is not None
+        }
+
+    def frame(self) -> pd.DataFrame:
+        """The rejects in the public layout, row numbers 1-based, sorted by row."""
+        if not self.pieces:
+            return empty_rejects()
+        out = pd.concat(self.pieces, ignore_index=True)
+        out["row"] = out["row"] + 1
+        out.insert(0, "table", self.table)
+        out.insert(1, "source", self.raw.source)
+        out = out.sort_values(["row", "column"], kind="stable", na_position="first")
+        return (
+            out[REJECT_COLUMNS]
+            .reset_index(drop=True)
+            .astype(
+                {
+                    "table": "str",
+                    "source": "str",
+                    "column": "str",
+                    "check": "str",
+                    "value": "str",
+                    "reason": "str",
+                }
+            )
+        )
+
+
+def _as_display(values: pd.Series) -> np.ndarray:
+    """Cell values as text for the rejects' ``value`` column."""
+    if values.dtype.kind == "M":
+        text = values.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+    else:
+        text = values.astype("str")
+    return np.asarray(text.astype(object).where(values.notna(), None))
+
+
+# --- step 1: columns --------------------------------------------------------------------
+
+
+def _parse_columns(
+    table: str, source: pd.DataFrame, issues: _Issues, *, rules: ValidationRules
+) -> tuple[pd.DataFrame, list[str]]:
+    """Every canonical column read into its dtype, absent ones filled; extras kept as they are."""
+    kinds = column_kinds(table)
+    columns: dict[str, pd.Series] = {}
+    notes: list[str] = []
+    for column, kind in kinds.items():
+        default = column_default(table, column)
+        if column not in source.columns:
+            columns[column] = _absent(kind, default, source.index)
+            continue
+        parsed = _reader(kind, column, rules)(source[column])
+        values = parsed.values
+        if default is not None:
+            values = values.fillna(default)
+        columns[column] = values
+        notes.extend(parsed.notes)
+        issues.add(parsed.failures.index, column, "parse", parsed.failures.to_numpy())
+    extras = {c: source[c] for c in source.columns if c not in kinds}
+    return pd.DataFrame({**columns, **extras}, index=source.index), notes
+
+
+def _reader(kind: str, column: str, rules: ValidationRules) -> Callable[[pd.Series], ParsedColumn]:
+    """The reader of raw cells for a column kind."""
+    readers: dict[str, Callable[[pd.Series], ParsedColumn]] = {
+        "id": parse_text,
+        "ref": parse_text,
+        "text": parse_text,
+        "enum": lambda s: parse_enum(s, allowed=_allowed(column, rules), aliases=ENUM_ALIASES),
+        "date": lambda s: parse_date(
+            s, dayfirst=rules.dayfirst, timezone=rules.timezone, label=column
+        ),
+        "money": lambda s: parse_number(s, money=True, label=column),
+        "number": lambda s: parse_number(s, label=column),
+        "probability": lambda s: parse_number(s, probability=True, label=column),
+        "integer": lambda s: parse_integer(s, label=column),
+        "bool": parse_bool,
+        "period": parse_period,
+    }
+    return readers[kind]
+
+
+def _allowed(column: str, rules: ValidationRules) -> tuple[str, ...]:
+    """The allowed values of an enumeration column (for normalising case and aliases)."""
+    from . import schemas
+
+    return {
+        "kind": schemas.FEEDBACK_KINDS,
+        "rater_role": schemas.RATER_ROLES,
+        "category": rules.training_categories,
+        "status": schemas.OPPORTUNITY_STATUSES + schemas.MANAGER_STATUSES,
+        "severity": schemas.SEVERITIES,
+        "owner_kind": schemas.OWNER_KINDS,
+    }.get(column, ())
+
+
+def _absent(kind: str, default: Any, index: pd.Index) -> pd.Series:
+    """An absent optional column: its default, or missing values of the right dtype."""
+    dtype: Any = {
+        "date": "datetime64[ns]",
+        "money": "float64",
+        "number": "float64",
+        "probability": "float64",
+        "integer": "Int64",
+        "bool": "boolean",
+    }.get(kind, "str")
+    if default is not None:
+        return pd.Series(default, index=index).astype(dtype)
+    return pd.Series(pd.NA if dtype in ("Int64", "boolean") else np.nan, index=index, dtype=dtype)
+
+
+# --- step 2: references -----------------------------------------------------------------
+
+
+def _resolve_references(
+    table: str,
+    frame: pd.DataFrame,
+    kept: dict[str, pd.DataFrame],
+    issues: _Issues,
+    *,
+    on_orphans: OnOrphans,
+) -> pd.DataFrame:
+    """Reference columns as categoricals over the referenced keys; unknown ids handled."""
+    updates: dict[str, Any] = {}
+    for column, target in references(table).items():
+        keys = kept[target][key_columns(target)[0]]
+        values = frame[column]
+        codes = _positions(values, keys)
+        unknown = values.notna().to_numpy() & (codes < 0)
+        categories = pd.Index(keys.to_numpy(), dtype="str")
+        if unknown.any():
+            missing_ids = values[unknown]
+            if on_orphans == "keep":
+                extra = pd.Index(pd.unique(missing_ids), dtype="str")
+                categories = categories.append(extra)
+                codes[unknown] = len(keys) + extra.get_indexer(pd.Index(missing_ids))
+            else:
+                issues.add(
+                    missing_ids.index,
+                    column,
+                    "reference",
+                    _orphan_reasons(column, target, missing_ids, issues.raw),
+                )
+        updates[column] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+    if table == "goals":
+        _check_goal_owners(frame, kept["managers"], issues, on_orphans=on_orphans)
+    return frame.assign(**updates) if updates else frame
+
+
+def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """For each value, its position among ``keys`` (-1 where absent or missing)."""
+    positions = pc.index_in(_arrow_strings(values), value_set=_arrow_strings(keys))
+    return np.asarray(positions.fill_null(-1), dtype=np.int64)
+
+
+def _arrow_strings(values: pd.Series) -> pa_arrow.Array:
+    """A string column as an arrow array (without copying when it is arrow-backed)."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        values = values.astype("str")
+    return pa_arrow.array(values.array)
+
+
+def _orphan_reasons(column: str, target: str, ids: pd.Series, raw: RawTable) -> np.ndarray:
+    """Why each unknown id is unknown."""
+    singular = {"managers": "manager", "clients": "client"}.get(target, target)
+    return (
+        f"{column} "
+        + ids.map(repr).astype("str")
+        + f" is not a known {singular} (not in {target}, or its row there was rejected)"
+    ).to_numpy()
+
+
+def _check_goal_owners(
+    frame: pd.DataFrame, managers: pd.DataFrame, issues: _Issues, *, on_orphans: OnOrphans
+) -> None:
+    """A goal's owner is a known manager, or a known team for team goals."""
+    if on_orphans == "keep":
+        return
+    is_team = frame["owner_kind"] == "team"
+    known = np.where(
+        is_team,
+        frame["owner_id"].isin(set(managers["team"].dropna())),
+        frame["owner_id"].isin(set(managers["manager_id"])),
+    )
+    unknown = frame["owner_id"].notna().to_numpy() & ~known
+    ids = frame.loc[unknown, "owner_id"]
+    what = pd.Series(
+        np.where(is_team[unknown], "team (not a team in managers)", "manager (not in managers)"),
+        index=ids.index,
+    ).astype("str")
+    reasons = ("owner_id " + ids.map(repr).astype("str") + " is not a known " + what).to_numpy()
+    issues.add(ids.index, "owner_id", "reference", reasons)
+
+
+# --- step 3: keys -----------------------------------------------------------------------
+
+
+def _enforce_key(table: str, frame: pd.DataFrame, issues: _Issues) -> None:
+    """Exact duplicates keep the first row; rows sharing a key but differing are all rejected."""
+    key = key_columns(table)
+    if len(key) == 1 and not _may_have_duplicates(frame[key[0]]):
+        return
+    shared = frame.duplicated(subset=key, keep=False) & frame[key].notna().all(axis=1)
+    if not shared.any():
+        return
+    rows = frame[shared]
+    by_key = [rows[k] for k in key]
+    variants = rows.drop_duplicates()
+    conflicting = variants[variants.duplicated(subset=key, keep=False)].set_index(key).index
+    is_conflict = rows.set_index(key).index.isin(conflicting)
+
+    exact = rows.index[rows.duplicated(keep="first").to_numpy() & ~is_conflict]
+    first = pd.Series(rows.index, index=rows.index).groupby(by_key, observed=True).transform("min")
+    reasons = "exact duplicate of row " + (first[exact] + 1).astype("str")
+    issues.add(exact, key[0], "duplicate", reasons.to_numpy())
+
+    clash = rows[is_conflict]
+    if len(clash):
+        numbers = pd.Series(clash.index + 1, index=clash.index).astype("str")
+        listed = numbers.groupby([clash[k] for k in key], observed=True).transform(", ".join)
+        named = (
+            clash[key]
+            .astype("str")
+            .apply(lambda r: ", ".join(f"{k}={v!r}" for k, v in r.items()), axis=1)
+        )
+        reasons = "conflicting duplicate key " + named + " (rows " + listed + "); keep one of them"
+        issues.add(clash.index, key[0], "duplicate", reasons.to_numpy())
+
+
+def _may_have_duplicates(values: pd.Series) -> bool:
+    """A quick test for repeated keys (sorting is faster than hashing on large string columns)."""
+    if len(values) < 100_000 or not isinstance(values.dtype, pd.StringDtype):
+        return bool(values.duplicated().any())
+    array = pa_arrow.array(values.array)
+    order = pc.sort_indices(array)
+    ordered = pc.take(array, order)
+    same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
+    return bool(pc.any(same).as_py())
+
+
+# --- step 4: schema ---------------------------------------------------------------------
+
+
+def _apply_schema(
+    table: str,
+    frame: pd.DataFrame,
+    issues: _Issues,
+    *,
+    rules: ValidationRules,
+    as_of: pd.Timestamp | None,
+) -> None:
+    """Run the pandera schema lazily and reject each failing row with a reason in words."""
+    schema = table_schema(table, rules=rules, as_of=as_of, check_keys=False)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return
+    # pandera names a failure by the check's error text; map it back to the check.
+    checks = {str(c.error): c for c in schema.checks}
+    for column in schema.columns.values():
+        checks.update({str(c.error): c for c in column.checks})
+    cases = cases[cases["index"].notna()].copy()
+    names = [checks[c].name if c in checks else str(c) for c in cases["check"]]
+    cases["name"] = names
+    cases["column"] = [
+        _ROW_CHECK_COLUMN.get(n, c) for n, c in zip(names, cases["column"], strict=True)
+    ]
+    cases = cases.drop_duplicates(subset=["index", "column", "name"])
+    already = issues.cells()
+    for (column, name, check), group in cases.groupby(["column", "name", "check"], sort=False):
+        labels = [int(i) for i in group["index"] if (int(i), str(column)) not in already]
+        if labels:
+            rows = frame.loc[labels]
+            short, reasons = _describe(
+                str(column), str(name), checks.get(str(check)), rows, rules, as_of
+            )
+            issues.add(rows.index, str(column), short, reasons)
+
+
+def _describe(
+    column: str,
+    name: str,
+    check: pa.Check | None,
+    rows: pd.DataFrame,
+    rules: ValidationRules,
+    as_of: pd.Timestamp | None,
+) -> tuple[str, Any]:
+    """A failed check's short name and a reason in words for each failing row."""
+    values = rows[column]
+    display = pd.Series(_as_display(values), index=values.index).astype("str")
+    shown = f"{column} " + display
+    stats: dict[str, Any] = (check.statistics or {}) if check is not None else {}
+    if name in ("not_nullable", "str_length"):
+        return "required", f"{column} is empty; it is required"
+    if name == "isin":
+        allowed = ", ".join(map(str, stats["allowed_values"]))
+        listed = f"{column} " + display.map(repr).astype("str") + f" is not one of: {allowed}"
+        return "allowed_values", listed.to_numpy()
+    is_range = name in ("in_range", "greater_than_or_equal_to")
+    if is_range and values.dtype.kind == "M":
+        earliest, latest = rules.date_bounds(as_of)
+        late = (values > latest).to_numpy() if latest is not None else False
+        early = shown + f" is before {earliest:%Y-%m-%d}; check the year"
+        after = shown + f" is more than {rules.max_years_after_as_of} year(s) after as_of "
+        after = after + (f"{as_of:%Y-%m-%d}; check the year" if as_of is not None else "")
+        return "date_range", np.where(late, after, early)
+    if is_range:
+        low, high = stats.get("min_value"), stats.get("max_value")
+        bounds = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
+        return "range", (shown + f" is out of range: it must be {bounds}").to_numpy()
+    if name == "finite":
+        return "finite", (shown + " is not a finite number").to_numpy()
+    if name == "integer":
+        return "integer", (shown + " is not a whole number").to_numpy()
+    if name in _DATE_ORDER:
+        earlier = _DATE_ORDER[name][1]
+        other = pd.Series(_as_display(rows[earlier]), index=rows.index).astype("str")
+        return name, (shown + f" is before {earlier} " + other).to_numpy()
+    return name, str(check.error) if check is not None else f"{column} fails {name}"

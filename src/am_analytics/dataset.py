@@ -1,0 +1,250 @@
+"""The validated tables of one organisation, with their rejects and provenance.
+
+:func:`load` reads a folder of files and :func:`from_frames` takes frames
+already in memory; both apply the same rules and return a :class:`Dataset`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ._validation import OnOrphans, TableReport, empty_rejects, validate_tables
+from .errors import ConfigError, InputFileError, MissingTableError
+from .io.aliases import map_headers, table_for_name
+from .io.files import RawTable, find_sources, read_source
+from .schemas import TABLES, ValidationRules
+
+__all__ = ["Dataset", "from_frames", "load"]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Validated canonical tables, the rows rejected on the way, and where each came from.
+
+    ``managers``, ``clients`` and ``sales`` are always present; the other
+    tables are ``None`` when the source had none. See :mod:`am_analytics.schemas`
+    for the columns and dtypes of each table.
+
+    Attributes
+    ----------
+    rejects
+        One row per rule a source row broke: ``table, source, row, column,
+        check, value, reason`` (``row`` is the 1-based data row in the source).
+    reports
+        Per table: source, SHA-256, encoding, rows read / kept / rejected, how
+        headers were mapped and what was ignored. :meth:`summary` shows them.
+    as_of
+        The date the data describes, if one was given.
+    rules
+        The validation rules that were applied.
+    """
+
+    managers: pd.DataFrame
+    clients: pd.DataFrame
+    sales: pd.DataFrame
+    surveys: pd.DataFrame | None = None
+    feedback: pd.DataFrame | None = None
+    ratings: pd.DataFrame | None = None
+    goals: pd.DataFrame | None = None
+    training: pd.DataFrame | None = None
+    opportunities: pd.DataFrame | None = None
+    rejects: pd.DataFrame = field(default_factory=empty_rejects, repr=False)
+    reports: tuple[TableReport, ...] = field(default=(), repr=False)
+    as_of: pd.Timestamp | None = None
+    rules: ValidationRules = field(default_factory=ValidationRules, repr=False)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table by name, or :class:`MissingTableError` if the dataset has none.
+
+        Examples
+        --------
+        >>> from am_analytics import load_sample
+        >>> load_sample().table("sales").columns[:3].tolist()
+        ['order_id', 'client_id', 'manager_id']
+        """
+        if name not in TABLES:
+            raise ConfigError(f"unknown table {name!r}; the tables are {', '.join(TABLES)}")
+        frame = getattr(self, name)
+        if frame is None:
+            raise MissingTableError(
+                f"this dataset has no {name} table; add {name}.csv (or .xlsx/.parquet) "
+                "to the data folder",
+                tables=[name],
+            )
+        return frame
+
+    def tables(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        """The tables present, in canonical order, as (name, frame)."""
+        for name in TABLES:
+            frame = getattr(self, name)
+            if frame is not None:
+                yield name, frame
+
+    def summary(self) -> pd.DataFrame:
+        """Per table: source, SHA-256, encoding, rows read / kept / rejected, column mapping.
+
+        Examples
+        --------
+        >>> from am_analytics import load_sample
+        >>> summary = load_sample().summary()
+        >>> bool((summary.rows_read == summary.rows_kept + summary.rows_rejected).all())
+        True
+        """
+        columns = [f.name for f in fields(TableReport)]
+        return pd.DataFrame(
+            [[getattr(r, c) for c in columns] for r in self.reports], columns=columns
+        )
+
+    @property
+    def is_clean(self) -> bool:
+        """True when no row was rejected."""
+        return self.rejects.empty
+
+
+def load(
+    path: str | Path,
+    *,
+    as_of: Any = None,
+    on_orphans: OnOrphans = "reject",
+    rules: ValidationRules | None = None,
+) -> Dataset:
+    """Read and validate a folder of table files (or one workbook with a sheet per table).
+
+    Parameters
+    ----------
+    path
+        A folder holding ``managers``, ``clients``, ``sales`` and optionally
+        ``surveys``, ``feedback``, ``ratings``, ``goals``, ``training``,
+        ``opportunities`` as ``.csv`` (any common encoding), ``.xlsx`` or
+        ``.parquet``; or a workbook whose sheets are named after the tables.
+        Chinese names work too (``订单.csv``, a sheet ``客户``).
+    as_of
+        The date the data describes. Dates more than a year after it are rejected.
+    on_orphans
+        ``"reject"`` rows that refer to an unknown client or manager (the
+        default), or ``"keep"`` them.
+    rules
+        Organisation-specific validation rules.
+
+    Returns
+    -------
+    Dataset
+        The kept rows of every table, the rejects and the provenance.
+
+    Raises
+    ------
+    MissingTableError
+        A required table (managers, clients, sales) has no file.
+    DataValidationError
+        Required columns are missing (all of them are listed at once).
+    InputFileError
+        A file cannot be read (encoding, format, empty required table).
+
+    Examples
+    --------
+    >>> import am_analytics, pathlib
+    >>> folder = pathlib.Path(am_analytics.sample.sample_dir())
+    >>> data = am_analytics.load(folder, as_of="2026-11-15")
+    >>> data.summary()[["table", "rows_read", "rows_rejected"]].head(3)
+          table  rows_read  rows_rejected
+    0  managers         40              0
+    1   clients       2000              0
+    2     sales        ...              0
+    """
+    rules = rules or ValidationRules()
+    sources = find_sources(path)
+    raws = {table: read_source(source) for table, source in sources.items()}
+    return _build(raws, as_of=as_of, on_orphans=on_orphans, rules=rules)
+
+
+def from_frames(
+    *,
+    as_of: Any = None,
+    on_orphans: OnOrphans = "reject",
+    rules: ValidationRules | None = None,
+    **tables: pd.DataFrame,
+) -> Dataset:
+    """Validate tables already in memory, with the same rules as :func:`load`.
+
+    Headers go through the same aliases (a frame with ``客户编号`` works), and
+    ``row`` in rejects is the 1-based position in the given frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = from_frames(
+    ...     managers=pd.DataFrame({"manager_id": ["M1"], "name": ["王芳"]}),
+    ...     clients=pd.DataFrame({"客户编号": ["C1", "C2"], "负责人": ["M1", "M9"]}),
+    ...     sales=pd.DataFrame({"order_id": ["S1"], "client_id": ["C1"], "manager_id": ["M1"],
+    ...                         "order_date": ["2026/7/1"], "amount": ["¥1,200"]}),
+    ... )
+    >>> data.sales[["order_date", "amount"]]
+      order_date  amount
+    0 2026-07-01  1200.0
+    >>> data.rejects[["table", "row", "column", "check", "value"]]
+         table  row      column      check value
+    0  clients    2  manager_id  reference    M9
+    >>> data.rejects.reason[0]
+    "manager_id 'M9' is not a known manager (not in managers, or its row there was rejected)"
+    """
+    rules = rules or ValidationRules()
+    unknown = [name for name in tables if name not in TABLES and table_for_name(name) is None]
+    if unknown:
+        raise ConfigError(
+            f"unknown table names: {', '.join(unknown)}; the tables are {', '.join(TABLES)}"
+        )
+    raws: dict[str, RawTable] = {}
+    for name, frame in tables.items():
+        table = name if name in TABLES else str(table_for_name(name))
+        if not isinstance(frame, pd.DataFrame):
+            raise ConfigError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+        headers = [str(c) for c in frame.columns]
+        mapping, conflicts = map_headers(table, headers)
+        data = frame.reset_index(drop=True)
+        data.columns = pd.Index(headers)
+        raws[table] = RawTable(
+            data.rename(columns=mapping) if not conflicts else data,
+            f"{table} (frame)",
+            headers,
+            mapping,
+            conflicts=conflicts,
+        )
+    return _build(raws, as_of=as_of, on_orphans=on_orphans, rules=rules)
+
+
+def _build(
+    raws: dict[str, RawTable], *, as_of: Any, on_orphans: OnOrphans, rules: ValidationRules
+) -> Dataset:
+    """Validate raw tables into a Dataset."""
+    if on_orphans not in ("reject", "keep"):
+        raise ConfigError(f"on_orphans must be 'reject' or 'keep', got {on_orphans!r}")
+    stamp = _as_of(as_of)
+    for table in ("managers", "clients", "sales"):
+        raw = raws.get(table)
+        if raw is not None and raw.rows_read == 0:
+            raise InputFileError(
+                f"{raw.source} has a header but no rows; the {table} table cannot be empty",
+                source=raw.source,
+            )
+    tables, rejects, reports = validate_tables(
+        raws, rules=rules, as_of=stamp, on_orphans=on_orphans
+    )
+    return Dataset(**tables, rejects=rejects, reports=tuple(reports), as_of=stamp, rules=rules)
+
+
+def _as_of(value: Any) -> pd.Timestamp | None:
+    """``as_of`` as a Timestamp, or a ConfigError saying what was wrong."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ConfigError(f"as_of {value!r} is not a date; write it like 2026-11-15") from None
+    if pd.isna(stamp):
+        raise ConfigError("as_of must be a date, not missing")
+    return stamp

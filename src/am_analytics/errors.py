@@ -1,0 +1,102 @@
+"""The exceptions am_analytics raises for bad input or bad configuration.
+
+Every error a user can cause derives from :class:`AmAnalyticsError`, so one
+``except AmAnalyticsError`` catches them all::
+
+    AmAnalyticsError
+    ├── DataValidationError      rows or columns break the rules of a table
+    │   └── InputFileError       a file cannot be read at all (encoding, format, empty)
+    ├── MissingTableError        a table that the work needs is absent
+    ├── ConfigError              a configuration value or file is invalid
+    └── CrmFormatError           a CRM export or API answer is not in the documented form
+
+Messages say what was expected, what was found, where (file, row, column) and
+what to do. The context is also kept as attributes, so programs need not parse
+the message.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "AmAnalyticsError",
+    "ConfigError",
+    "CrmFormatError",
+    "DataValidationError",
+    "InputFileError",
+    "MissingTableError",
+]
+
+
+class AmAnalyticsError(Exception):
+    """Base class of every error am_analytics raises for bad input or configuration."""
+
+
+class DataValidationError(AmAnalyticsError):
+    """Data breaks the rules of a canonical table.
+
+    Parameters
+    ----------
+    message
+        What is wrong, where, and what to do.
+    rejects
+        The failing rows in the ``rejects`` layout (table, source, row, column,
+        check, value, reason), when there are row-level failures.
+    missing
+        For missing columns: ``{table: [column, ...]}``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rejects: pd.DataFrame | None = None,
+        missing: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.rejects = rejects
+        self.missing = missing or {}
+
+
+class InputFileError(DataValidationError):
+    """A file cannot be read: unknown encoding, not a table, empty, corrupt.
+
+    Parameters
+    ----------
+    message
+        What is wrong and what to do.
+    source
+        The file that could not be read.
+    """
+
+    def __init__(self, message: str, *, source: str) -> None:
+        super().__init__(message)
+        self.source = source
+
+
+class MissingTableError(AmAnalyticsError):
+    """A table the work needs is absent.
+
+    Parameters
+    ----------
+    message
+        Which tables are missing and where they were looked for.
+    tables
+        The names of the missing tables.
+    """
+
+    def __init__(self, message: str, *, tables: list[str]) -> None:
+        super().__init__(message)
+        self.tables = tables
+
+
+class ConfigError(AmAnalyticsError):
+    """A configuration value or file is invalid."""
+
+
+class CrmFormatError(AmAnalyticsError):
+    """A CRM export or API response is not in the documented form."""

@@ -1,0 +1,435 @@
+"""Reading table files: CSV (any common encoding), Excel workbooks and Parquet.
+
+A dataset folder holds one file per table, named after the table
+(``sales.csv``, ``sales.csv.gz``, ``sales.parquet``, ``sales.xlsx``; the names
+of :func:`~am_analytics.io.aliases.table_for_name` such as ``订单.csv`` work
+too), or one workbook with a sheet per table. Files that name no table are
+left alone.
+
+CSV files are read with pyarrow. The encoding (UTF-8, UTF-8 with BOM, UTF-16
+with BOM, GB18030/GBK) and the delimiter (``,``, tab, ``;`` or ``|``) are
+detected. Columns are first read straight into their canonical types (the fast
+path, for clean exports); if any cell does not convert, the typed columns are
+read again as text and go through the forgiving readers of
+:mod:`am_analytics.io.parsing`. Rows with the wrong number of fields are kept
+aside as malformed rows with their row numbers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, cast
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import InputFileError
+from ..schemas import TABLES, column_kinds
+from .aliases import map_headers, normalize_header, table_for_name
+
+__all__ = ["RawTable", "Source", "find_sources", "read_source"]
+
+CSV_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".txt", ".tsv")
+EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
+PARQUET_SUFFIXES: Final = (".parquet", ".pq")
+
+#: Cell texts read as missing.
+NULL_VALUES: Final = ["", "#N/A", "N/A", "n/a", "NULL", "null", "NaN", "nan", "None", "none"]
+_DELIMITERS: Final = (",", "\t", ";", "|")
+_SNIFF_BYTES: Final = 1 << 16
+_SCAN_CHUNK: Final = 1 << 23
+
+_FAST_TYPES: Final[dict[str, pa.DataType]] = {
+    "date": pa.timestamp("ns"),
+    "money": pa.float64(),
+    "number": pa.float64(),
+    "probability": pa.float64(),
+    "integer": pa.int64(),
+}
+_TIMESTAMP_PARSERS: Final = [pacsv.ISO8601, "%Y/%m/%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a table comes from: a file, and for workbooks the sheet."""
+
+    path: Path
+    table: str
+    sheet: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The name used in messages and rejects: ``sales.csv`` or ``book.xlsx[sales]``."""
+        return self.path.name if self.sheet is None else f"{self.path.name}[{self.sheet}]"
+
+
+@dataclass
+class RawTable:
+    """A table as read from its source, before validation.
+
+    ``frame`` has canonical names for the recognised headers (the others keep
+    theirs); its index is the 0-based data row in the source, so ``index + 1``
+    is the row number users see in rejects.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    headers: list[str]
+    columns: dict[str, str]
+    sha256: str | None = None
+    encoding: str | None = None
+    malformed: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"row": [], "value": [], "reason": []})
+    )
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows in the source, malformed ones included."""
+        return len(self.frame) + len(self.malformed)
+
+
+def _file_kind(path: Path) -> str | None:
+    """'csv', 'excel', 'parquet' or None, from the file name."""
+    name = path.name.lower()
+    for kind, suffixes in (
+        ("csv", CSV_SUFFIXES),
+        ("excel", EXCEL_SUFFIXES),
+        ("parquet", PARQUET_SUFFIXES),
+    ):
+        if name.endswith(suffixes):
+            return kind
+    return None
+
+
+def _stem(path: Path) -> str:
+    """The file name without its table-file suffixes (``sales.csv.gz`` -> ``sales``)."""
+    name = path.name
+    for suffix in sorted(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def find_sources(directory: str | Path) -> dict[str, Source]:
+    """The source of each table found in a dataset folder (or a single workbook).
+
+    Raises
+    ------
+    InputFileError
+        The path does not exist, or two files claim the same table.
+    """
+    path = Path(directory)
+    if not path.exists():
+        raise InputFileError(f"{path} does not exist", source=str(path))
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    found: dict[str, list[Source]] = {}
+    for file in files:
+        for source in _sources_in(file, single=path.is_file()):
+            found.setdefault(source.table, []).append(source)
+    clashes = {t: s for t, s in found.items() if len(s) > 1}
+    if clashes:
+        lines = [f"{t}: {', '.join(s.label for s in ss)}" for t, ss in clashes.items()]
+        raise InputFileError(
+            f"more than one source for the same table in {path} ({'; '.join(lines)}); "
+            "keep one file per table",
+            source=str(path),
+        )
+    return {table: found[table][0] for table in TABLES if table in found}
+
+
+def _sources_in(file: Path, *, single: bool) -> Iterator[Source]:
+    """The tables one file provides."""
+    kind = _file_kind(file)
+    if kind is None:
+        return
+    table = table_for_name(_stem(file))
+    if kind != "excel":
+        if table is not None:
+            yield Source(file, table)
+        return
+    sheets = _sheet_names(file)
+    by_sheet = {s: table_for_name(s) for s in sheets}
+    if table is not None and (len(sheets) == 1 or table not in by_sheet.values()):
+        # sales.xlsx: its (first) sheet is the sales table, whatever the sheet is called.
+        yield Source(file, table, sheets[0])
+        return
+    if table is None or single:
+        for sheet, sheet_table in by_sheet.items():
+            if sheet_table is not None:
+                yield Source(file, sheet_table, sheet)
+
+
+def _sheet_names(file: Path) -> list[str]:
+    """The sheet names of a workbook, or an InputFileError if it is not one."""
+    import openpyxl  # imported here: only Excel users pay for it
+
+    try:
+        workbook = openpyxl.load_workbook(file, read_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputFileError(
+            f"{file.name} is not a readable Excel workbook ({exc}); "
+            "save it again as .xlsx, or export CSV",
+            source=str(file),
+        ) from None
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def read_source(source: Source) -> RawTable:
+    """Read one table's source into a :class:`RawTable` with canonical headers.
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read as a table.
+    """
+    kind = _file_kind(source.path)
+    try:
+        if kind == "csv":
+            raw = _read_csv(source)
+        elif kind == "excel":
+            raw = _read_excel(source)
+        else:
+            raw = _read_parquet(source)
+    except InputFileError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, zipfile.BadZipFile, UnicodeError) as exc:
+        raise InputFileError(
+            f"{source.label} cannot be read as a table: {exc}", source=source.label
+        ) from None
+    raw.sha256 = sha256_of(source.path)
+    return raw
+
+
+def _rename(frame: pd.DataFrame, source: Source, headers: list[str]) -> RawTable:
+    """Give recognised headers their canonical names."""
+    _check_headers(headers, source)
+    mapping, conflicts = map_headers(source.table, headers)
+    frame = frame.rename(columns=mapping) if not conflicts else frame
+    return RawTable(frame, source.label, headers, mapping, conflicts=conflicts)
+
+
+def _check_headers(headers: list[str], source: Source) -> None:
+    """Reject blank and repeated headers, which make columns ambiguous."""
+    seen: dict[str, int] = {}
+    for header in headers:
+        seen[normalize_header(header)] = seen.get(normalize_header(header), 0) + 1
+    repeated = [h for h, n in seen.items() if n > 1 and h]
+    if repeated:
+        raise InputFileError(
+            f"{source.label} has repeated column headers ({', '.join(repeated)}); "
+            "rename or remove the copies",
+            source=source.label,
+        )
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """The text encoding of a CSV file: utf-8, utf-8-sig, utf-16 or gb18030.
+
+    Byte-order marks decide at once. Otherwise the file is scanned for its first
+    non-ASCII bytes, which are tried as UTF-8 and then as GB18030 (a superset of
+    GBK and GB2312).
+
+    Raises
+    ------
+    InputFileError
+        The file is empty, binary, or in none of those encodings.
+    """
+    with _open_bytes(path) as handle:
+        head = handle.read(_SNIFF_BYTES)
+        if not head.strip(b" \r\n\t\xef\xbb\xbf"):
+            raise InputFileError(
+                f"{path.name} is empty; export the table again with its header row",
+                source=path.name,
+            )
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        if b"\x00" in head:
+            raise InputFileError(
+                f"{path.name} is not a text file (it holds NUL bytes); "
+                "check that it is the CSV export and not a workbook or an archive",
+                source=path.name,
+            )
+        chunk = head
+        while chunk:
+            if not chunk.isascii():
+                return _utf8_or_gb18030(chunk + handle.read(4), path)
+            chunk = handle.read(_SCAN_CHUNK)
+    return "utf-8"
+
+
+def _open_bytes(path: Path):  # type: ignore[no-untyped-def]
+    """Open a possibly compressed file for reading bytes."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rb")
+    if name.endswith(".bz2"):
+        import bz2
+
+        return bz2.open(path, "rb")
+    return path.open("rb")
+
+
+def _utf8_or_gb18030(chunk: bytes, path: Path) -> str:
+    """Decide between UTF-8 and GB18030 on a chunk holding non-ASCII bytes."""
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(chunk, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise InputFileError(
+        f"{path.name} is neither UTF-8 nor GBK/GB18030 text; "
+        "save it again as CSV UTF-8 (Excel: Save As > CSV UTF-8)",
+        source=path.name,
+    )
+
+
+def _header_and_delimiter(path: Path, encoding: str) -> tuple[list[str], str]:
+    """The header row's cells and the delimiter that splits it best."""
+    with _open_bytes(path) as handle:
+        head = handle.read(_SNIFF_BYTES)
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+    first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    counts = {d: next(csv.reader([first_line], delimiter=d), []) for d in _DELIMITERS}
+    delimiter = max(_DELIMITERS, key=lambda d: len(counts[d]))
+    return [h.strip() for h in counts[delimiter]], delimiter
+
+
+def _read_csv(source: Source) -> RawTable:
+    """Read a CSV table: typed in one pass when clean, else text then forgiving readers."""
+    path = source.path
+    encoding = detect_encoding(path)
+    headers, delimiter = _header_and_delimiter(path, encoding)
+    _check_headers(headers, source)
+    mapping, _ = map_headers(source.table, headers)
+    kinds = column_kinds(source.table)
+    typed = {h: _FAST_TYPES[kinds[c]] for h, c in mapping.items() if kinds[c] in _FAST_TYPES}
+    text_types = {h: pa.string() for h in headers}
+    table, malformed = None, pd.DataFrame({"row": [], "value": [], "reason": []})
+    for column_types in ({**text_types, **typed}, text_types):
+        try:
+            table, malformed = _arrow_csv(path, encoding, delimiter, column_types, len(headers))
+            break
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc) or column_types is text_types:
+                raise InputFileError(
+                    f"{source.label} cannot be read as {encoding} CSV with "
+                    f"delimiter {delimiter!r}: {exc}",
+                    source=source.label,
+                ) from None
+    assert table is not None
+    frame = table.to_pandas()
+    if len(malformed):
+        frame.index = _surviving_rows(len(frame), malformed["row"].to_numpy())
+    raw = _rename(frame, source, headers)
+    raw.encoding = encoding
+    raw.malformed = malformed
+    return raw
+
+
+def _arrow_csv(
+    path: Path, encoding: str, delimiter: str, column_types: dict[str, pa.DataType], width: int
+) -> tuple[pa.Table, pd.DataFrame]:
+    """One pyarrow read; rows with the wrong number of fields are set aside."""
+    bad: list[tuple[int | None, str, int]] = []
+
+    def keep_aside(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.text, row.actual_columns))
+        return "skip"
+
+    convert = pacsv.ConvertOptions(
+        column_types=column_types,
+        null_values=NULL_VALUES,
+        strings_can_be_null=True,
+        timestamp_parsers=_TIMESTAMP_PARSERS,
+    )
+
+    def read(use_threads: bool) -> pa.Table:
+        bad.clear()
+        return pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf8" if encoding == "utf-8-sig" else encoding,
+                use_threads=use_threads,
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=keep_aside
+            ),
+            convert_options=convert,
+        )
+
+    table = read(use_threads=True)
+    if bad and any(number is None for number, _, _ in bad):
+        table = read(use_threads=False)  # row numbers are only known single-threaded
+    malformed = pd.DataFrame(
+        {
+            # pyarrow numbers physical lines from 1 with the header; rows here are 0-based data rows
+            "row": [int(cast(int, n)) - 2 for n, _, _ in bad],
+            "value": [text[:200] for _, text, _ in bad],
+            "reason": [
+                f"row has {fields} fields but the header has {width}; "
+                "check the delimiter and quoting of this row"
+                for _, _, fields in bad
+            ],
+        }
+    )
+    return table, malformed
+
+
+def _surviving_rows(kept: int, skipped_rows: np.ndarray) -> pd.Index:
+    """0-based data rows of the kept rows, given the rows that were set aside."""
+    all_rows = np.arange(kept + len(skipped_rows))
+    return pd.Index(np.setdiff1d(all_rows, skipped_rows, assume_unique=True))
+
+
+# --- Excel and Parquet ------------------------------------------------------------------
+
+
+def _read_excel(source: Source) -> RawTable:
+    """Read one sheet as text; the forgiving readers then handle dates and serials."""
+    frame = pd.read_excel(source.path, sheet_name=source.sheet or 0, dtype=str, engine="openpyxl")
+    frame = frame.dropna(how="all")
+    headers = [str(h).strip() for h in frame.columns]
+    unnamed = [h for h in headers if h.startswith("Unnamed:")]
+    if unnamed and len(unnamed) == len(headers):
+        raise InputFileError(
+            f"{source.label} has no header row; put the column names in the first row",
+            source=source.label,
+        )
+    frame.columns = pd.Index(headers)
+    return _rename(frame, source, headers)
+
+
+def _read_parquet(source: Source) -> RawTable:
+    """Read a Parquet file; its column types are kept."""
+    table = pq.read_table(source.path)
+    frame = table.to_pandas()
+    frame.index = pd.RangeIndex(len(frame))
+    return _rename(frame, source, [str(c) for c in frame.columns])
