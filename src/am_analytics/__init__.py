@@ -16,6 +16,7 @@ from .errors import (
     MissingTableError,
 )
 from .io.aliases import header_aliases
+from .sample import generate, load_sample
 from .schemas import ValidationRules
 
 __version__ = "0.1.0"
@@ -31,6 +32,8 @@ __all__ = [
     "ValidationRules",
     "__version__",
     "from_frames",
+    "generate",
     "header_aliases",
     "load",
+    "load_sample",
 ]
