@@ -1,0 +1,124 @@
+"""Writing sample frames to files, and finding and loading the committed sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+
+from ..errors import ConfigError, InputFileError
+from ..schemas import TABLES
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+
+#: The as-of date of the committed sample (``generate()``'s default ``end``).
+SAMPLE_AS_OF: Final = "2026-11-15"
+
+
+def sample_dir() -> Path:
+    """The folder holding the committed sample dataset, ``generate(seed=0)`` as CSV.
+
+    It is ``data/sample`` of the source tree, installed inside the package.
+
+    Examples
+    --------
+    >>> sorted(p.name for p in sample_dir().glob("*.csv"))[:3]
+    ['clients.csv', 'feedback.csv', 'goals.csv']
+    """
+    # This file is am_analytics/sample/_files.py: parents[1] is the am_analytics
+    # package folder and, in a source checkout (src layout), parents[3] the repository.
+    here = Path(__file__).resolve()
+    package, repository = here.parents[1], here.parents[3]
+    for folder in (package / "_sample_data", repository / "data" / "sample"):
+        if (folder / "sales.csv").is_file():
+            return folder
+    raise InputFileError(
+        "the sample data is not installed with this copy of am_analytics; "
+        "write one with `am-analytics sample --out DIR` and load that folder",
+        source="data/sample",
+    )
+
+
+def load_sample(**options: Any) -> Dataset:
+    """Load the committed sample organisation (40 managers, 2,000 clients, 2024-01 to 2026-11).
+
+    Parameters
+    ----------
+    **options
+        Passed to :func:`am_analytics.load` (``on_orphans``, ``rules``).
+
+    Examples
+    --------
+    >>> data = load_sample()
+    >>> len(data.managers), len(data.clients), data.as_of.date()
+    (40, 2000, datetime.date(2026, 11, 15))
+    """
+    from ..dataset import load
+
+    return load(sample_dir(), as_of=SAMPLE_AS_OF, **options)
+
+
+def write_sample(
+    frames: dict[str, pd.DataFrame], out_dir: str | Path, *, format: str = "csv"
+) -> list[Path]:
+    """Write one file per table into ``out_dir``.
+
+    Parameters
+    ----------
+    frames
+        Tables by name, as returned by :func:`~am_analytics.sample.generate`.
+    out_dir
+        The folder; created when missing.
+    format
+        ``"csv"`` (UTF-8, no index; dates ``YYYY-MM-DD``, datetimes with a time
+        of day ``YYYY-MM-DD HH:MM:SS``, floats written so they read back
+        identical) or ``"parquet"``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in table order.
+
+    Raises
+    ------
+    ConfigError
+        If ``format`` is not ``"csv"`` or ``"parquet"``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from am_analytics.sample import generate
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = write_sample(generate(n_managers=5, n_clients=50), folder)
+    ...     [path.name for path in paths][:3]
+    ['managers.csv', 'clients.csv', 'sales.csv']
+    """
+    if format not in ("csv", "parquet"):
+        raise ConfigError(f"unknown sample format {format!r}; use 'csv' or 'parquet'")
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [name for name in TABLES if name in frames]
+    names += [name for name in frames if name not in TABLES]
+    paths = []
+    for name in names:
+        path = folder / f"{name}.{format}"
+        if format == "csv":
+            _csv_ready(frames[name]).to_csv(path, index=False, date_format="%Y-%m-%d")
+        else:
+            frames[name].to_parquet(path, index=False)
+        paths.append(path)
+    return paths
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with datetime columns that carry a time of day formatted as text."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if (values.notna() & (values.dt.normalize() != values)).any():
+            out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return out
