@@ -266,3 +266,22 @@ def test_every_date_form_round_trips(day: object) -> None:
     parsed = parse_date(pd.Series(forms))
     assert parsed.failures.empty
     assert (parsed.values == stamp).all()
+
+
+BLANKS = " \t\n\r\x0b\x0c\x85\xa0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(alphabet=st.sampled_from([*"ab1上海é、", *BLANKS]), max_size=6),
+        ),
+        max_size=8,
+    )
+)
+def test_text_is_stripped_like_python_strips(values: list[str | None]) -> None:
+    """Arrow-backed text (whose quick 'already tidy' test skips stripping) equals str.strip()."""
+    expected = [None if v is None or not v.strip() else v.strip() for v in values]
+    got = parse_text(pd.Series(values, dtype="str")).values
+    assert [None if pd.isna(v) else v for v in got] == expected

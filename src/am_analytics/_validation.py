@@ -20,6 +20,7 @@ A row is kept only if no step rejected it, so for every table
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -75,6 +76,9 @@ ENUM_ALIASES: Final[dict[str, str]] = {
     "客户服务": "customer_service", "沟通": "communication", "领导力": "leadership",
     "管理": "leadership", "合规": "compliance",
 }  # fmt: skip
+
+# Reference lookups run in slices of this many rows, so both cores share a large one.
+_LOOKUP_SLICE: Final = 4_000_000
 
 # Which column a whole-row check blames.
 _ROW_CHECK_COLUMN: Final = {
@@ -202,12 +206,26 @@ def _validate_table(
     """One table through the four steps: (kept frame, rejects, notes)."""
     issues = _Issues(table, raw)
     frame, notes = _parse_columns(table, raw.frame, issues, rules=rules)
-    frame = _resolve_references(table, frame, kept, issues, on_orphans=on_orphans)
-    _enforce_key(table, frame, issues)
+    # Arrow's hashing and sorting kernels release the GIL: on large tables the key
+    # test and the reference lookups (in slices) run side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        repeated = pool.submit(_has_repeated_keys, table, frame)
+        lookups = {
+            column: _submit_lookups(pool, frame[column], kept[target][key_columns(target)[0]])
+            for column, target in references(table).items()
+        }
+        positions = {
+            column: np.concatenate([part.result() for part in parts])
+            for column, parts in lookups.items()
+        }
+        frame = _resolve_references(table, frame, kept, positions, issues, on_orphans=on_orphans)
+        if repeated.result():
+            _enforce_key(table, frame, issues)
     _apply_schema(table, frame, issues, rules=rules, as_of=as_of)
     rejected = issues.rows()
-    frame = frame[~frame.index.isin(rejected)].reset_index(drop=True)
-    return frame, issues.frame(), notes
+    if len(rejected):
+        frame = frame[~frame.index.isin(rejected)]
+    return frame.reset_index(drop=True), issues.frame(), notes
 
 
 class _Issues:
@@ -273,7 +291,7 @@ class _Issues:
         out["row"] = out["row"] + 1
         out.insert(0, "table", self.table)
         out.insert(1, "source", self.raw.source)
-        out = out.sort_values(["row", "column"], kind="stable", na_position="first")
+        out = out.sort_values(["row", "column", "check"], kind="stable", na_position="first")
         return (
             out[REJECT_COLUMNS]
             .reset_index(drop=True)
@@ -322,7 +340,8 @@ def _parse_columns(
         notes.extend(parsed.notes)
         issues.add(parsed.failures.index, column, "parse", parsed.failures.to_numpy())
     extras = {c: source[c] for c in source.columns if c not in kinds}
-    return pd.DataFrame({**columns, **extras}, index=source.index), notes
+    # copy=False: the columns are new arrays already; consolidating them would copy every one.
+    return pd.DataFrame({**columns, **extras}, index=source.index, copy=False), notes
 
 
 def _reader(kind: str, column: str, rules: ValidationRules) -> Callable[[pd.Series], ParsedColumn]:
@@ -381,18 +400,28 @@ def _resolve_references(
     table: str,
     frame: pd.DataFrame,
     kept: dict[str, pd.DataFrame],
+    positions: dict[str, np.ndarray],
     issues: _Issues,
     *,
     on_orphans: OnOrphans,
 ) -> pd.DataFrame:
-    """Reference columns as categoricals over the referenced keys; unknown ids handled."""
+    """Reference columns as categoricals over the referenced keys; unknown ids handled.
+
+    ``positions`` holds each reference column's positions among the referenced
+    keys (:func:`_positions`). The schema's checks of these columns (present,
+    categorical) are enforced here, where they cost nothing.
+    """
     updates: dict[str, Any] = {}
     for column, target in references(table).items():
         keys = kept[target][key_columns(target)[0]]
         values = frame[column]
-        codes = _positions(values, keys)
-        unknown = values.notna().to_numpy() & (codes < 0)
-        categories = pd.Index(keys.to_numpy(), dtype="str")
+        codes = positions[column]
+        empty = values.isna()
+        issues.add(
+            values.index[empty.to_numpy()], column, "required", f"{column} is empty; it is required"
+        )
+        unknown = ~empty.to_numpy() & (codes < 0)
+        categories = pd.Index(keys)
         if unknown.any():
             missing_ids = values[unknown]
             if on_orphans == "keep":
@@ -406,16 +435,30 @@ def _resolve_references(
                     "reference",
                     _orphan_reasons(column, target, missing_ids, issues.raw),
                 )
-        updates[column] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+        # the codes come from the lookup, so pandas need not check them again
+        updates[column] = pd.Categorical.from_codes(
+            codes, dtype=pd.CategoricalDtype(categories), validate=False
+        )
     if table == "goals":
         _check_goal_owners(frame, kept["managers"], issues, on_orphans=on_orphans)
     return frame.assign(**updates) if updates else frame
 
 
-def _positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+def _submit_lookups(
+    pool: ThreadPoolExecutor, values: pd.Series, keys: pd.Series
+) -> list[Future[np.ndarray]]:
+    """Look up each value's position among ``keys``, slice by slice, on the pool."""
+    arrow_values, arrow_keys = _arrow_strings(values), _arrow_strings(keys)
+    starts = range(0, max(len(arrow_values), 1), _LOOKUP_SLICE)
+    return [
+        pool.submit(_positions, arrow_values.slice(i, _LOOKUP_SLICE), arrow_keys) for i in starts
+    ]
+
+
+def _positions(values: pa_arrow.Array, keys: pa_arrow.Array) -> np.ndarray:
     """For each value, its position among ``keys`` (-1 where absent or missing)."""
-    positions = pc.index_in(_arrow_strings(values), value_set=_arrow_strings(keys))
-    return np.asarray(positions.fill_null(-1), dtype=np.int64)
+    positions = pc.index_in(values, value_set=keys)
+    return np.asarray(positions.fill_null(-1), dtype=np.int32)
 
 
 def _arrow_strings(values: pd.Series) -> pa_arrow.Array:
@@ -460,11 +503,17 @@ def _check_goal_owners(
 # --- step 3: keys -----------------------------------------------------------------------
 
 
+def _has_repeated_keys(table: str, frame: pd.DataFrame) -> bool:
+    """Whether any key value occurs twice (the common answer, no, must be cheap)."""
+    key = key_columns(table)
+    if len(key) == 1:
+        return _may_have_duplicates(frame[key[0]])
+    return bool(frame.duplicated(subset=key).any())
+
+
 def _enforce_key(table: str, frame: pd.DataFrame, issues: _Issues) -> None:
     """Exact duplicates keep the first row; rows sharing a key but differing are all rejected."""
     key = key_columns(table)
-    if len(key) == 1 and not _may_have_duplicates(frame[key[0]]):
-        return
     shared = frame.duplicated(subset=key, keep=False) & frame[key].notna().all(axis=1)
     if not shared.any():
         return
@@ -516,8 +565,11 @@ def _apply_schema(
 ) -> None:
     """Run the pandera schema lazily and reject each failing row with a reason in words."""
     schema = table_schema(table, rules=rules, as_of=as_of, check_keys=False)
+    # Reference columns were checked when they were resolved; pandera would also
+    # walk their (possibly million) categories in Python to check the dtype.
+    schema = schema.remove_columns(list(references(table)))
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # no coercion, so nothing is changed
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
     else:

@@ -22,6 +22,7 @@ import csv
 import hashlib
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, cast
@@ -202,20 +203,19 @@ def read_source(source: Source) -> RawTable:
         The file cannot be read as a table.
     """
     kind = _file_kind(source.path)
-    try:
-        if kind == "csv":
-            raw = _read_csv(source)
-        elif kind == "excel":
-            raw = _read_excel(source)
-        else:
-            raw = _read_parquet(source)
-    except InputFileError:
-        raise
-    except (pa.ArrowException, OSError, ValueError, zipfile.BadZipFile, UnicodeError) as exc:
-        raise InputFileError(
-            f"{source.label} cannot be read as a table: {exc}", source=source.label
-        ) from None
-    raw.sha256 = sha256_of(source.path)
+    reader = {"csv": _read_csv, "excel": _read_excel, "parquet": _read_parquet}[str(kind)]
+    # hashlib releases the GIL: the file is hashed while it is being parsed.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(sha256_of, source.path)
+        try:
+            raw = reader(source)
+        except InputFileError:
+            raise
+        except (pa.ArrowException, OSError, ValueError, zipfile.BadZipFile, UnicodeError) as exc:
+            raise InputFileError(
+                f"{source.label} cannot be read as a table: {exc}", source=source.label
+            ) from None
+        raw.sha256 = digest.result()
     return raw
 
 
@@ -330,7 +330,8 @@ def _read_csv(source: Source) -> RawTable:
     mapping, _ = map_headers(source.table, headers)
     kinds = column_kinds(source.table)
     typed = {h: _FAST_TYPES[kinds[c]] for h, c in mapping.items() if kinds[c] in _FAST_TYPES}
-    text_types = {h: pa.string() for h in headers}
+    # large_string is what pandas' str dtype holds: no conversion copy afterwards.
+    text_types = {h: pa.large_string() for h in headers}
     table, malformed = None, pd.DataFrame({"row": [], "value": [], "reason": []})
     for column_types in ({**text_types, **typed}, text_types):
         try:

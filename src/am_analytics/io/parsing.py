@@ -143,12 +143,54 @@ def _as_text(raw: pd.Series) -> pd.Series:
     if not isinstance(raw.dtype, pd.StringDtype):
         mask = raw.isna()
         raw = raw.astype("str").mask(mask)
+    elif _is_tidy(raw):
+        return raw
     text = raw.str.strip()
     return text.mask(text == "")
 
 
-def _fail(values: pd.Series, raw: pd.Series, failed: pd.Series, reason: str) -> pd.Series:
-    """Reasons for failed cells, with the raw value quoted into ``reason``."""
+# First or last bytes that rule out a quick "already tidy": ASCII blanks, and any
+# non-ASCII byte (white space such as U+3000 is multi-byte; such text is stripped).
+_MAYBE_BLANK: Final = np.zeros(256, dtype=bool)
+_MAYBE_BLANK[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_MAYBE_BLANK[0x80:] = True
+
+
+def _is_tidy(text: pd.Series) -> bool:
+    """True when every cell is ASCII-bounded, non-blank and has no white space at its ends.
+
+    Looks only at each string's first and last byte in Arrow's buffers: far
+    cheaper than stripping millions of ids that are already clean. Text that
+    starts or ends with a non-ASCII character is simply stripped.
+    """
+    try:
+        import pyarrow as pa
+
+        chunks = pa.chunked_array(text.array.__arrow_array__()).chunks
+    except (AttributeError, TypeError, ValueError):
+        return False
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return False
+        offset_type = "int64" if pa.types.is_large_string(chunk.type) else "int32"
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ].astype(np.int64)
+        valid = ~np.asarray(chunk.is_null(), dtype=bool)
+        starts, ends = offsets[:-1][valid], offsets[1:][valid]
+        if np.any(ends <= starts):
+            return False
+        if data_buffer is None:
+            continue
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        if _MAYBE_BLANK[data[starts]].any() or _MAYBE_BLANK[data[ends - 1]].any():
+            return False
+    return True
+
+
+def _fail(raw: pd.Series, failed: pd.Series, reason: str) -> pd.Series:
+    """Reasons for the failed cells, each with its raw value quoted into ``reason``."""
     shown = raw[failed].astype("str")
     return pd.Series([reason.format(value=v) for v in shown], index=shown.index, dtype="str")
 
@@ -206,7 +248,7 @@ def parse_bool(raw: pd.Series) -> ParsedColumn:
     values[text.isin(_FALSE)] = False
     failed = text.notna() & values.isna()
     reason = "cannot read {value!r} as yes/no; write true/false, yes/no, 1/0 or 是/否"
-    return ParsedColumn(values, _fail(values, raw, failed, reason))
+    return ParsedColumn(values, _fail(raw, failed, reason))
 
 
 def parse_number(
@@ -242,9 +284,7 @@ def parse_number(
         failures = pd.Series([], dtype="str")
     elif raw.dtype.kind == "b" or isinstance(raw.dtype, pd.BooleanDtype):
         values = pd.Series(np.nan, index=raw.index)
-        failures = _fail(
-            values, raw, present, f"{label} {{value!r}} is a yes/no flag, not a number"
-        )
+        failures = _fail(raw, present, f"{label} {{value!r}} is a yes/no flag, not a number")
     else:
         values, failures = _parse_number_text(raw, present, money=money, label=label)
     notes: tuple[str, ...] = ()
@@ -343,7 +383,7 @@ def parse_integer(raw: pd.Series, *, label: str = "value") -> ParsedColumn:
     failures = pd.concat(
         [
             number.failures,
-            _fail(values, raw, fractional, f"{label} {{value!r}} is not a whole number"),
+            _fail(raw, fractional, f"{label} {{value!r}} is not a whole number"),
         ]
     )
     return ParsedColumn(values.mask(fractional).astype("Int64"), failures.astype("str"))
@@ -364,7 +404,7 @@ def parse_period(raw: pd.Series) -> ParsedColumn:
     values = text.map(lookup).astype("str")
     failed = text.notna() & values.isna()
     reason = "cannot read {value!r} as a period; write quarters like 2026Q3 or months like 2026-07"
-    return ParsedColumn(values, _fail(values, raw, failed, reason))
+    return ParsedColumn(values, _fail(raw, failed, reason))
 
 
 def _read_period(text: str) -> str | None:
