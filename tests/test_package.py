@@ -1,0 +1,33 @@
+"""The package as a whole: a light import and a curated public API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import am_analytics
+
+
+def test_import_stays_light() -> None:
+    """Importing am_analytics loads neither scikit-learn, matplotlib, openpyxl nor the CLI."""
+    code = (
+        "import sys, am_analytics; "
+        "heavy = {'sklearn', 'matplotlib', 'openpyxl', 'statsmodels', 'typer', 'rich'}; "
+        "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_public_api_is_exported() -> None:
+    """Everything in __all__ exists, and the error family has one root."""
+    for name in am_analytics.__all__:
+        assert hasattr(am_analytics, name), name
+    for error in (
+        am_analytics.DataValidationError,
+        am_analytics.InputFileError,
+        am_analytics.MissingTableError,
+        am_analytics.ConfigError,
+        am_analytics.CrmFormatError,
+    ):
+        assert issubclass(error, am_analytics.AmAnalyticsError)
