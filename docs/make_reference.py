@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from am_analytics.io.aliases import header_aliases
+from am_analytics.io.aliases import header_aliases, value_aliases
 from am_analytics.schemas import REQUIRED_TABLES, TABLES, key_columns, table_model, table_schema
 
 HERE = Path(__file__).parent
@@ -39,8 +39,25 @@ def render_aliases() -> str:
         for column, aliases in rows.groupby("column", sort=False):
             names = ", ".join(f"`{a}`" for a in aliases.alias)
             parts.append(f"| `{column}` | {names} |")
+    parts.append(VALUES_INTRO)
+    for table in TABLES:
+        for name, column in table_schema(table).columns.items():
+            words = value_aliases(table, name)
+            if (column.metadata or {}).get("kind") == "enum" and words:
+                listed = ", ".join(f"`{w}` → `{v}`" for w, v in words.items())
+                parts.append(f"| `{table}.{name}` | {listed} |")
     return "\n".join(parts) + "\n"
 
+
+VALUES_INTRO = """
+## Enumeration values
+
+Values of enumerations are compared in lower case with `_` for blanks and
+hyphens (`Closed Won` is `closed_won`); besides the canonical values, these
+words are accepted:
+
+| column | accepted words |
+|---|---|"""
 
 TABLES_INTRO = """# Canonical tables
 

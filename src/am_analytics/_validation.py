@@ -19,7 +19,6 @@ A row is kept only if no step rejected it, so for every table
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final, Literal
@@ -31,7 +30,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 from .errors import DataValidationError, MissingTableError
-from .io.aliases import closest_header
+from .io.aliases import closest_header, value_aliases
 from .io.files import RawTable
 from .io.parsing import (
     ParsedColumn,
@@ -58,40 +57,19 @@ from .schemas import (
 REJECT_COLUMNS: Final = ["table", "source", "row", "column", "check", "value", "reason"]
 OnOrphans = Literal["reject", "keep"]
 
-# Chinese and English words for enumeration values, after lower-casing.
-ENUM_ALIASES: Final[dict[str, str]] = {
-    "投诉": "complaint", "complaints": "complaint", "建议": "suggestion",
-    "suggestions": "suggestion", "表扬": "praise", "赞扬": "praise", "好评": "praise",
-    "compliment": "praise",
-    "上级": "supervisor", "主管": "supervisor", "直属上级": "supervisor", "manager": "supervisor",
-    "同事": "peer", "同级": "peer", "自评": "self", "本人": "self", "客户": "client",
-    "customer": "client",
-    "进行中": "open", "跟进中": "open", "赢单": "won", "成交": "won", "closed_won": "won",
-    "输单": "lost", "丢单": "lost", "closed_lost": "lost",
-    "高": "high", "严重": "high", "紧急": "high", "中": "medium", "一般": "medium",
-    "低": "low", "轻微": "low",
-    "个人": "manager", "人员": "manager", "团队": "team", "部门": "team",
-    "在职": "active", "休假": "on_leave", "离职": "left", "inactive": "left",
-    "销售技能": "sales_skills", "产品知识": "product_knowledge", "市场分析": "market_analysis",
-    "客户服务": "customer_service", "沟通": "communication", "领导力": "leadership",
-    "管理": "leadership", "合规": "compliance",
-}  # fmt: skip
-
 # Reference lookups run in slices of this many rows, so both cores share a large one.
 _LOOKUP_SLICE: Final = 4_000_000
 
-# Which column a whole-row check blames.
-_ROW_CHECK_COLUMN: Final = {
-    "csat_or_nps": "csat",
-    "resolved_after_opened": "resolved_at",
-    "period_end_after_start": "period_end",
-    "end_after_start": "end_date",
-}
 # Order checks between two dates: the check -> (later column, earlier column).
 _DATE_ORDER: Final = {
     "resolved_after_opened": ("resolved_at", "opened_at"),
     "period_end_after_start": ("period_end", "period_start"),
     "end_after_start": ("end_date", "start_date"),
+}
+# Which column a whole-row check blames.
+_ROW_CHECK_COLUMN: Final = {
+    "csat_or_nps": "csat",
+    **{check: later for check, (later, _) in _DATE_ORDER.items()},
 }
 
 
@@ -325,6 +303,7 @@ def _parse_columns(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Every canonical column read into its dtype, absent ones filled; extras kept as they are."""
     kinds = column_kinds(table)
+    schema = table_schema(table, rules=rules)
     columns: dict[str, pd.Series] = {}
     notes: list[str] = []
     for column, kind in kinds.items():
@@ -332,7 +311,7 @@ def _parse_columns(
         if column not in source.columns:
             columns[column] = _absent(kind, default, source.index)
             continue
-        parsed = _reader(kind, column, rules)(source[column])
+        parsed = _read_column(table, column, kind, source[column], schema=schema, rules=rules)
         values = parsed.values
         if default is not None:
             values = values.fillna(default)
@@ -344,38 +323,33 @@ def _parse_columns(
     return pd.DataFrame({**columns, **extras}, index=source.index, copy=False), notes
 
 
-def _reader(kind: str, column: str, rules: ValidationRules) -> Callable[[pd.Series], ParsedColumn]:
-    """The reader of raw cells for a column kind."""
-    readers: dict[str, Callable[[pd.Series], ParsedColumn]] = {
-        "id": parse_text,
-        "ref": parse_text,
-        "text": parse_text,
-        "enum": lambda s: parse_enum(s, allowed=_allowed(column, rules), aliases=ENUM_ALIASES),
-        "date": lambda s: parse_date(
-            s, dayfirst=rules.dayfirst, timezone=rules.timezone, label=column
-        ),
-        "money": lambda s: parse_number(s, money=True, label=column),
-        "number": lambda s: parse_number(s, label=column),
-        "probability": lambda s: parse_number(s, probability=True, label=column),
-        "integer": lambda s: parse_integer(s, label=column),
-        "bool": parse_bool,
-        "period": parse_period,
-    }
-    return readers[kind]
-
-
-def _allowed(column: str, rules: ValidationRules) -> tuple[str, ...]:
-    """The allowed values of an enumeration column (for normalising case and aliases)."""
-    from . import schemas
-
-    return {
-        "kind": schemas.FEEDBACK_KINDS,
-        "rater_role": schemas.RATER_ROLES,
-        "category": rules.training_categories,
-        "status": schemas.OPPORTUNITY_STATUSES + schemas.MANAGER_STATUSES,
-        "severity": schemas.SEVERITIES,
-        "owner_kind": schemas.OWNER_KINDS,
-    }.get(column, ())
+def _read_column(
+    table: str,
+    column: str,
+    kind: str,
+    raw: pd.Series,
+    *,
+    schema: pa.DataFrameSchema,
+    rules: ValidationRules,
+) -> ParsedColumn:
+    """Read one raw column with the reader of its kind."""
+    if kind in ("id", "ref", "text"):
+        return parse_text(raw)
+    if kind == "enum":
+        checks = schema.columns[column].checks
+        allowed = next(c.statistics["allowed_values"] for c in checks if c.name == "isin")
+        return parse_enum(raw, allowed=tuple(allowed), aliases=value_aliases(table, column))
+    if kind == "date":
+        return parse_date(raw, dayfirst=rules.dayfirst, timezone=rules.timezone, label=column)
+    if kind in ("money", "number", "probability"):
+        return parse_number(
+            raw, money=kind == "money", probability=kind == "probability", label=column
+        )
+    if kind == "integer":
+        return parse_integer(raw, label=column)
+    if kind == "bool":
+        return parse_bool(raw)
+    return parse_period(raw)
 
 
 def _absent(kind: str, default: Any, index: pd.Index) -> pd.Series:
@@ -433,7 +407,7 @@ def _resolve_references(
                     missing_ids.index,
                     column,
                     "reference",
-                    _orphan_reasons(column, target, missing_ids, issues.raw),
+                    _orphan_reasons(column, target, missing_ids),
                 )
         # the codes come from the lookup, so pandas need not check them again
         updates[column] = pd.Categorical.from_codes(
@@ -455,20 +429,20 @@ def _submit_lookups(
     ]
 
 
-def _positions(values: pa_arrow.Array, keys: pa_arrow.Array) -> np.ndarray:
+def _positions(values: pa_arrow.ChunkedArray, keys: pa_arrow.ChunkedArray) -> np.ndarray:
     """For each value, its position among ``keys`` (-1 where absent or missing)."""
     positions = pc.index_in(values, value_set=keys)
     return np.asarray(positions.fill_null(-1), dtype=np.int32)
 
 
-def _arrow_strings(values: pd.Series) -> pa_arrow.Array:
-    """A string column as an arrow array (without copying when it is arrow-backed)."""
-    if not isinstance(values.dtype, pd.StringDtype):
+def _arrow_strings(values: pd.Series) -> pa_arrow.ChunkedArray:
+    """A string column as Arrow data, sharing the buffers of Arrow-backed columns."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
         values = values.astype("str")
-    return pa_arrow.array(values.array)
+    return values.array.__arrow_array__()
 
 
-def _orphan_reasons(column: str, target: str, ids: pd.Series, raw: RawTable) -> np.ndarray:
+def _orphan_reasons(column: str, target: str, ids: pd.Series) -> np.ndarray:
     """Why each unknown id is unknown."""
     singular = {"managers": "manager", "clients": "client"}.get(target, target)
     return (
@@ -545,7 +519,7 @@ def _may_have_duplicates(values: pd.Series) -> bool:
     """A quick test for repeated keys (sorting is faster than hashing on large string columns)."""
     if len(values) < 100_000 or not isinstance(values.dtype, pd.StringDtype):
         return bool(values.duplicated().any())
-    array = pa_arrow.array(values.array)
+    array = _arrow_strings(values)
     order = pc.sort_indices(array)
     ordered = pc.take(array, order)
     same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))

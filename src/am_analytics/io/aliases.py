@@ -29,6 +29,7 @@ __all__ = [
     "map_headers",
     "normalize_header",
     "table_for_name",
+    "value_aliases",
 ]
 
 # Aliases shared by every table that has the column.
@@ -331,6 +332,36 @@ _BY_TABLE: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     },
 }
 
+# Words for the values of enumerations, after lower-casing and with "_" for blanks;
+# per column, and per table where a column name means different things.
+_VALUE_ALIASES: Final[dict[str, dict[str, str]]] = {
+    "kind": {
+        "投诉": "complaint", "complaints": "complaint", "建议": "suggestion",
+        "suggestions": "suggestion", "表扬": "praise", "赞扬": "praise", "好评": "praise",
+        "compliment": "praise",
+    },
+    "rater_role": {
+        "上级": "supervisor", "主管": "supervisor", "直属上级": "supervisor",
+        "manager": "supervisor", "同事": "peer", "同级": "peer", "自评": "self", "本人": "self",
+        "客户": "client", "customer": "client",
+    },
+    "severity": {
+        "高": "high", "严重": "high", "紧急": "high", "critical": "high", "中": "medium",
+        "一般": "medium", "normal": "medium", "低": "low", "轻微": "low", "minor": "low",
+    },
+    "owner_kind": {"个人": "manager", "人员": "manager", "团队": "team", "部门": "team"},
+    "category": {
+        "销售技能": "sales_skills", "产品知识": "product_knowledge", "市场分析": "market_analysis",
+        "客户服务": "customer_service", "沟通": "communication", "领导力": "leadership",
+        "管理": "leadership", "合规": "compliance",
+    },
+    "managers.status": {"在职": "active", "休假": "on_leave", "离职": "left", "inactive": "left"},
+    "opportunities.status": {
+        "进行中": "open", "跟进中": "open", "赢单": "won", "成交": "won", "closed_won": "won",
+        "输单": "lost", "丢单": "lost", "closed_lost": "lost",
+    },
+}  # fmt: skip
+
 # File and sheet names that stand for a table, besides the table's own name.
 _TABLE_NAMES: Final[dict[str, tuple[str, ...]]] = {
     "managers": ("manager", "account managers", "employees", "users", "客户经理", "经理", "员工"),
@@ -405,6 +436,19 @@ def header_aliases() -> pd.DataFrame:
         for alias in aliases
     ]
     return pd.DataFrame(rows, columns=["table", "column", "alias"])
+
+
+def value_aliases(table: str, column: str) -> dict[str, str]:
+    """The words accepted for the values of an enumeration column: ``{word: value}``.
+
+    Examples
+    --------
+    >>> value_aliases("opportunities", "status")["赢单"]
+    'won'
+    >>> value_aliases("feedback", "kind")["投诉"]
+    'complaint'
+    """
+    return dict(_VALUE_ALIASES.get(f"{table}.{column}", _VALUE_ALIASES.get(column, {})))
 
 
 def map_headers(table: str, headers: Iterable[object]) -> tuple[dict[str, str], list[str]]:
