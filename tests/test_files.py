@@ -269,3 +269,31 @@ def test_random_text_raises_only_our_errors(tmp_path: Path, text: str) -> None:
         return
     summary = data.summary().set_index("table")
     assert (summary.rows_read == summary.rows_kept + summary.rows_rejected).all()
+
+
+def test_canonical_tables_round_trip_through_parquet(tmp_path: Path, expected: object) -> None:
+    """Tables saved from a Dataset (categoricals, datetimes, nullable ints) load back equal."""
+    for name, frame in expected.tables():  # type: ignore[attr-defined]
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    assert_same_tables(load(tmp_path, as_of=AS_OF), expected)
+
+
+def test_a_stored_parquet_index_is_a_column(tmp_path: Path, expected: object) -> None:
+    """sales saved with order_id as its index still has its order_id."""
+    folder = write_csv(tmp_path, {k: v for k, v in tiny_tables().items() if k != "sales"})
+    sales = expected.sales.set_index("order_id")  # type: ignore[attr-defined]
+    sales.to_parquet(folder / "sales.parquet")
+    data = load(folder, as_of=AS_OF)
+    assert data.sales.order_id.tolist() == ["S1", "S2", "S3", "S4", "S5"]
+
+
+def test_blank_lines_are_not_records(tmp_path: Path) -> None:
+    """A blank line in a CSV is skipped; rows count records after the header."""
+    folder = write_csv(tmp_path, tiny_tables())
+    lines = (folder / "sales.csv").read_text().splitlines()
+    lines.insert(2, "")
+    lines[4] = lines[4].replace("3000", "oops")
+    (folder / "sales.csv").write_text("\n".join(lines) + "\n")
+    data = load(folder, as_of=AS_OF)
+    assert data.rejects[["row", "value"]].values.tolist() == [[3, "oops"]]
+    assert data.summary().set_index("table").loc["sales", "rows_read"] == 5

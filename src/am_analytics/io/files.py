@@ -332,19 +332,25 @@ def _read_csv(source: Source) -> RawTable:
     typed = {h: _FAST_TYPES[kinds[c]] for h, c in mapping.items() if kinds[c] in _FAST_TYPES}
     # large_string is what pandas' str dtype holds: no conversion copy afterwards.
     text_types = {h: pa.large_string() for h in headers}
-    table, malformed = None, pd.DataFrame({"row": [], "value": [], "reason": []})
-    for column_types in ({**text_types, **typed}, text_types):
+
+    def unreadable(exc: Exception) -> InputFileError:
+        return InputFileError(
+            f"{source.label} cannot be read as {encoding} CSV with delimiter {delimiter!r}: {exc}",
+            source=source.label,
+        )
+
+    try:
+        table, malformed = _arrow_csv(
+            path, encoding, delimiter, {**text_types, **typed}, len(headers)
+        )
+    except pa.ArrowInvalid as exc:
+        if "conversion error" not in str(exc):
+            raise unreadable(exc) from None
+        # A cell does not fit its column's type: read text, for the forgiving readers.
         try:
-            table, malformed = _arrow_csv(path, encoding, delimiter, column_types, len(headers))
-            break
+            table, malformed = _arrow_csv(path, encoding, delimiter, text_types, len(headers))
         except pa.ArrowInvalid as exc:
-            if "conversion error" not in str(exc) or column_types is text_types:
-                raise InputFileError(
-                    f"{source.label} cannot be read as {encoding} CSV with "
-                    f"delimiter {delimiter!r}: {exc}",
-                    source=source.label,
-                ) from None
-    assert table is not None
+            raise unreadable(exc) from None
     frame = table.to_pandas()
     if len(malformed):
         frame.index = _surviving_rows(len(frame), malformed["row"].to_numpy())
@@ -429,8 +435,6 @@ def _read_excel(source: Source) -> RawTable:
 
 
 def _read_parquet(source: Source) -> RawTable:
-    """Read a Parquet file; its column types are kept."""
-    table = pq.read_table(source.path)
-    frame = table.to_pandas()
-    frame.index = pd.RangeIndex(len(frame))
+    """Read a Parquet file; its column types are kept, a stored index becomes a column."""
+    frame = pq.read_table(source.path).to_pandas(ignore_metadata=True)
     return _rename(frame, source, [str(c) for c in frame.columns])
