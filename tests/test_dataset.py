@@ -348,3 +348,18 @@ def test_exactly_the_corrupted_rows_are_rejected(corrupted: dict[int, tuple[str,
     }
     assert len(data.sales) + rejects.row.nunique() == len(sales)
     assert set(data.sales.order_id) == {f"S{i:04d}" for i in range(40) if i not in corrupted}
+
+
+@pytest.mark.parametrize("repeated", [None, 0, 3, 6, 7, 50_000, 99_999])
+def test_large_key_test_finds_repeats_across_slice_edges(
+    monkeypatch: pytest.MonkeyPatch, repeated: int | None
+) -> None:
+    """The sorted, sliced key test finds a repeat wherever it falls, and none when there is none."""
+    from am_analytics import _validation
+
+    monkeypatch.setattr(_validation, "_COMPARE_SLICE", 7)
+    ids = [f"K{i:06d}" for i in range(100_000)]
+    if repeated is not None:
+        ids.append(ids[repeated])
+    shuffled = pd.Series(ids, dtype="str").sample(frac=1, random_state=1)
+    assert _validation._may_have_duplicates(shuffled) is (repeated is not None)

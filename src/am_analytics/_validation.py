@@ -59,6 +59,8 @@ OnOrphans = Literal["reject", "keep"]
 
 # Reference lookups run in slices of this many rows, so both cores share a large one.
 _LOOKUP_SLICE: Final = 4_000_000
+# Sorted keys are compared in slices of this many rows (with one row of overlap).
+_COMPARE_SLICE: Final = 1_000_000
 
 # Order checks between two dates: the check -> (later column, earlier column).
 _DATE_ORDER: Final = {
@@ -143,18 +145,25 @@ def validate_tables(
     for table in TABLES:
         if table not in raws:
             continue
+        raw = raws[table]
+        rows_read = raw.rows_read
         frame, rejects, notes = _validate_table(
-            table, raws[table], kept, rules=rules, as_of=as_of, on_orphans=on_orphans
+            table, raw, kept, rules=rules, as_of=as_of, on_orphans=on_orphans
         )
         kept[table] = frame
         all_rejects.append(rejects)
-        reports.append(_report(table, raws[table], frame, rejects, notes))
+        reports.append(_report(table, raw, rows_read, frame, rejects, notes))
     rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else empty_rejects()
     return kept, rejects, reports
 
 
 def _report(
-    table: str, raw: RawTable, frame: pd.DataFrame, rejects: pd.DataFrame, notes: list[str]
+    table: str,
+    raw: RawTable,
+    rows_read: int,
+    frame: pd.DataFrame,
+    rejects: pd.DataFrame,
+    notes: list[str],
 ) -> TableReport:
     """Provenance and row counts of one table."""
     ignored = [h for h in raw.headers if h not in raw.columns]
@@ -163,7 +172,7 @@ def _report(
         source=raw.source,
         sha256=raw.sha256,
         encoding=raw.encoding,
-        rows_read=raw.rows_read,
+        rows_read=rows_read,
         rows_kept=len(frame),
         rows_rejected=int(rejects["row"].nunique()),
         columns=", ".join(f"{h}→{c}" if h != c else c for h, c in raw.columns.items()),
@@ -181,9 +190,15 @@ def _validate_table(
     as_of: pd.Timestamp | None,
     on_orphans: OnOrphans,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """One table through the four steps: (kept frame, rejects, notes)."""
+    """One table through the four steps: (kept frame, rejects, notes).
+
+    The raw cells are dropped from ``raw`` once they are read (on large tables
+    they are much of the memory peak); later rejects show the values as read.
+    """
     issues = _Issues(table, raw)
     frame, notes = _parse_columns(table, raw.frame, issues, rules=rules)
+    issues.read_values_from(frame)
+    raw.frame = raw.frame.iloc[:0]
     # Arrow's hashing and sorting kernels release the GIL: on large tables the key
     # test and the reference lookups (in slices) run side by side.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -211,7 +226,8 @@ class _Issues:
 
     def __init__(self, table: str, raw: RawTable) -> None:
         self.table = table
-        self.raw = raw
+        self.source = raw.source
+        self.values = raw.frame  # where the ``value`` of a reject is read from
         self.pieces: list[pd.DataFrame] = []
         if len(raw.malformed):
             self.pieces.append(
@@ -230,8 +246,8 @@ class _Issues:
         """Reject the rows at ``index`` (frame labels) with one reason each, or one for all."""
         if len(index) == 0:
             return
-        if column is not None and column in self.raw.frame.columns:
-            value = _as_display(self.raw.frame[column].reindex(index))
+        if column is not None and column in self.values.columns:
+            value = _as_display(self.values[column].reindex(index))
         else:
             value = np.full(len(index), None, dtype=object)
         self.pieces.append(
@@ -246,13 +262,17 @@ class _Issues:
             )
         )
 
+    def read_values_from(self, frame: pd.DataFrame) -> None:
+        """Read the values of later rejects from ``frame`` (the columns as read)."""
+        self.values = frame
+
     def rows(self) -> pd.Index:
         """Frame labels of every rejected row (malformed rows are not in the frame)."""
         if not self.pieces:
             return pd.Index([], dtype="int64")
         return pd.Index(np.unique(np.concatenate([p["row"].to_numpy() for p in self.pieces])))
 
-    def cells(self) -> set[tuple[int, str]]:
+    def rejected_cells(self) -> set[tuple[int, str]]:
         """(row label, column) pairs already rejected, so later steps do not repeat them."""
         return {
             (int(r), str(c))
@@ -268,7 +288,7 @@ class _Issues:
         out = pd.concat(self.pieces, ignore_index=True)
         out["row"] = out["row"] + 1
         out.insert(0, "table", self.table)
-        out.insert(1, "source", self.raw.source)
+        out.insert(1, "source", self.source)
         out = out.sort_values(["row", "column", "check"], kind="stable", na_position="first")
         return (
             out[REJECT_COLUMNS]
@@ -516,14 +536,21 @@ def _enforce_key(table: str, frame: pd.DataFrame, issues: _Issues) -> None:
 
 
 def _may_have_duplicates(values: pd.Series) -> bool:
-    """A quick test for repeated keys (sorting is faster than hashing on large string columns)."""
+    """A quick test for repeated keys (sorting is faster than hashing on large string columns).
+
+    Equal keys are neighbours once sorted; the sorted keys are compared a slice at a
+    time, so the sorted copy never exists whole.
+    """
     if len(values) < 100_000 or not isinstance(values.dtype, pd.StringDtype):
         return bool(values.duplicated().any())
     array = _arrow_strings(values)
     order = pc.sort_indices(array)
-    ordered = pc.take(array, order)
-    same = pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))
-    return bool(pc.any(same).as_py())
+    for start in range(0, len(order), _COMPARE_SLICE):
+        # one row of overlap, so pairs across slice edges are compared too
+        ordered = pc.take(array, order.slice(start, _COMPARE_SLICE + 1)).combine_chunks()
+        if pc.any(pc.equal(ordered.slice(1), ordered.slice(0, len(ordered) - 1))).as_py():
+            return True
+    return False
 
 
 # --- step 4: schema ---------------------------------------------------------------------
@@ -559,7 +586,7 @@ def _apply_schema(
         _ROW_CHECK_COLUMN.get(n, c) for n, c in zip(names, cases["column"], strict=True)
     ]
     cases = cases.drop_duplicates(subset=["index", "column", "name"])
-    already = issues.cells()
+    already = issues.rejected_cells()
     for (column, name, check), group in cases.groupby(["column", "name", "check"], sort=False):
         labels = [int(i) for i in group["index"] if (int(i), str(column)) not in already]
         if labels:
