@@ -472,7 +472,13 @@ def key_columns(table: str) -> list[str]:
 
 
 def column_kinds(table: str) -> dict[str, str]:
-    """Each canonical column of ``table`` and how its raw cells are read."""
+    """Each canonical column of ``table`` and how its raw cells are read.
+
+    Examples
+    --------
+    >>> column_kinds("sales")["amount"], column_kinds("sales")["client_id"]
+    ('money', 'ref')
+    """
     return {
         name: column.metadata["kind"]
         for name, column in table_model(table).to_schema().columns.items()
@@ -480,14 +486,26 @@ def column_kinds(table: str) -> dict[str, str]:
 
 
 def required_columns(table: str) -> list[str]:
-    """The columns a source for ``table`` must have."""
+    """The columns a source for ``table`` must have.
+
+    Examples
+    --------
+    >>> required_columns("clients")
+    ['client_id', 'manager_id']
+    """
     return [
         name for name, column in table_model(table).to_schema().columns.items() if column.required
     ]
 
 
 def references(table: str) -> dict[str, str]:
-    """The columns of ``table`` that hold ids of another table: ``{column: table}``."""
+    """The columns of ``table`` that hold ids of another table: ``{column: table}``.
+
+    Examples
+    --------
+    >>> references("sales")
+    {'client_id': 'clients', 'manager_id': 'managers'}
+    """
     return {
         name: column.metadata["references"]
         for name, column in table_model(table).to_schema().columns.items()
@@ -496,6 +514,12 @@ def references(table: str) -> dict[str, str]:
 
 
 def column_default(table: str, column: str) -> Any:
-    """The value an absent column or an empty cell takes (None: stays missing)."""
+    """The value an absent column or an empty cell takes (None: stays missing).
+
+    Examples
+    --------
+    >>> column_default("goals", "owner_kind"), column_default("sales", "product")
+    ('manager', None)
+    """
     metadata = table_model(table).to_schema().columns[column].metadata or {}
     return metadata.get("default")

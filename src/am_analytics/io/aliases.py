@@ -484,7 +484,13 @@ def map_headers(table: str, headers: Iterable[object]) -> tuple[dict[str, str], 
 
 
 def closest_header(table: str, column: str, headers: Iterable[object]) -> str | None:
-    """The found header most like an accepted name of ``column``, if any is close."""
+    """The found header most like an accepted name of ``column``, if any is close.
+
+    Examples
+    --------
+    >>> closest_header("sales", "order_date", ["order_dt", "amt"])
+    'order_dt'
+    """
     accepted = [normalize_header(alias) for alias in _aliases(table)[column]]
     by_normal = {normalize_header(h): str(h) for h in headers}
     best: tuple[float, str] | None = None

@@ -128,6 +128,13 @@ def find_sources(directory: str | Path) -> dict[str, Source]:
     ------
     InputFileError
         The path does not exist, or two files claim the same table.
+
+    Examples
+    --------
+    >>> from am_analytics.sample import sample_dir
+    >>> sources = find_sources(sample_dir())
+    >>> sources["sales"].label, list(sources)[:3]
+    ('sales.csv', ['managers', 'clients', 'sales'])
     """
     path = Path(directory)
     if not path.exists():
@@ -201,6 +208,13 @@ def read_source(source: Source) -> RawTable:
     ------
     InputFileError
         The file cannot be read as a table.
+
+    Examples
+    --------
+    >>> from am_analytics.sample import sample_dir
+    >>> raw = read_source(find_sources(sample_dir())["clients"])
+    >>> raw.encoding, raw.rows_read, raw.columns["client_id"]
+    ('utf-8', 2000, 'client_id')
     """
     kind = _file_kind(source.path)
     reader = {"csv": _read_csv, "excel": _read_excel, "parquet": _read_parquet}[str(kind)]
@@ -255,6 +269,14 @@ def detect_encoding(path: Path) -> str:
     ------
     InputFileError
         The file is empty, binary, or in none of those encodings.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "clients.csv"
+    >>> _ = path.write_bytes("客户编号,负责人\\nC1,M1\\n".encode("gbk"))
+    >>> detect_encoding(path)
+    'gb18030'
     """
     with _open_bytes(path) as handle:
         head = handle.read(_SNIFF_BYTES)
