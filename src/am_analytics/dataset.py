@@ -6,10 +6,11 @@ already in memory; both apply the same rules and return a :class:`Dataset`.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TypeAlias
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from .io.files import RawTable, find_sources, read_source
 from .schemas import TABLES, ValidationRules
 
 __all__ = ["Dataset", "from_frames", "load"]
+
+#: A date given by the caller: ``"2026-11-15"``, a ``datetime.date`` or a ``pandas.Timestamp``.
+DateLike: TypeAlias = str | datetime.date | pd.Timestamp
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class Dataset:
 def load(
     path: str | Path,
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     on_orphans: OnOrphans = "reject",
     rules: ValidationRules | None = None,
 ) -> Dataset:
@@ -164,7 +168,7 @@ def load(
 
 def from_frames(
     *,
-    as_of: Any = None,
+    as_of: DateLike | None = None,
     on_orphans: OnOrphans = "reject",
     rules: ValidationRules | None = None,
     **tables: pd.DataFrame,
@@ -218,7 +222,11 @@ def from_frames(
 
 
 def _build(
-    raws: dict[str, RawTable], *, as_of: Any, on_orphans: OnOrphans, rules: ValidationRules
+    raws: dict[str, RawTable],
+    *,
+    as_of: DateLike | None,
+    on_orphans: OnOrphans,
+    rules: ValidationRules,
 ) -> Dataset:
     """Validate raw tables into a Dataset."""
     if on_orphans not in ("reject", "keep"):
@@ -237,7 +245,7 @@ def _build(
     return Dataset(**tables, rejects=rejects, reports=tuple(reports), as_of=stamp, rules=rules)
 
 
-def _as_of(value: Any) -> pd.Timestamp | None:
+def _as_of(value: DateLike | None) -> pd.Timestamp | None:
     """``as_of`` as a Timestamp, or a ConfigError saying what was wrong."""
     if value is None:
         return None
