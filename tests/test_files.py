@@ -297,3 +297,18 @@ def test_blank_lines_are_not_records(tmp_path: Path) -> None:
     data = load(folder, as_of=AS_OF)
     assert data.rejects[["row", "value"]].values.tolist() == [[3, "oops"]]
     assert data.summary().set_index("table").loc["sales", "rows_read"] == 5
+
+
+def test_padded_headers_keep_their_types(tmp_path: Path) -> None:
+    """' client_id ' in a header is client_id, and its ids keep their leading zeros."""
+    tables = tiny_tables()
+    tables["clients"]["client_id"] = ["001", "002", "003", "004"]
+    tables["sales"]["client_id"] = ["001", "001", "002", "003", "004"]
+    tables["sales"] = tables["sales"].rename(
+        columns={"client_id": " client_id ", "amount": "Amount "}
+    )
+    for name in ("surveys", "feedback", "opportunities"):
+        del tables[name]
+    data = load(write_csv(tmp_path, tables), as_of=AS_OF)
+    assert data.is_clean
+    assert data.sales.client_id.astype(str).tolist() == ["001", "001", "002", "003", "004"]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._validation import OnOrphans, TableReport, empty_rejects, validate_tables
 from .errors import ConfigError, InputFileError, MissingTableError
-from .io.aliases import map_headers, table_for_name
+from .io.aliases import table_for_name
 from .io.files import RawTable, find_sources, read_source
 from .schemas import TABLES, ValidationRules
 
@@ -207,17 +207,9 @@ def from_frames(
         table = name if name in TABLES else str(table_for_name(name))
         if not isinstance(frame, pd.DataFrame):
             raise ConfigError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-        headers = [str(c) for c in frame.columns]
-        mapping, conflicts = map_headers(table, headers)
         data = frame.reset_index(drop=True)
-        data.columns = pd.Index(headers)
-        raws[table] = RawTable(
-            data.rename(columns=mapping) if not conflicts else data,
-            f"{table} (frame)",
-            headers,
-            mapping,
-            conflicts=conflicts,
-        )
+        data.columns = pd.Index([str(c) for c in frame.columns])
+        raws[table] = RawTable.from_frame(data, table=table, source=f"{table} (frame)")
     return _build(raws, as_of=as_of, on_orphans=on_orphans, rules=rules)
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, cast
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -92,6 +92,21 @@ class RawTable:
         default_factory=lambda: pd.DataFrame({"row": [], "value": [], "reason": []})
     )
     conflicts: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_frame(
+        cls, frame: pd.DataFrame, *, table: str, source: str, **details: Any
+    ) -> RawTable:
+        """Wrap a frame as read, giving its recognised headers their canonical names.
+
+        Headers that claim one column twice are kept as they are and reported in
+        ``conflicts``, which validation turns into an error.
+        """
+        headers = [str(c) for c in frame.columns]
+        mapping, conflicts = map_headers(table, headers)
+        if not conflicts:
+            frame = frame.rename(columns=mapping)
+        return cls(frame, source, headers, mapping, conflicts=conflicts, **details)
 
     @property
     def rows_read(self) -> int:
@@ -233,14 +248,6 @@ def read_source(source: Source) -> RawTable:
     return raw
 
 
-def _rename(frame: pd.DataFrame, source: Source, headers: list[str]) -> RawTable:
-    """Give recognised headers their canonical names."""
-    _check_headers(headers, source)
-    mapping, conflicts = map_headers(source.table, headers)
-    frame = frame.rename(columns=mapping) if not conflicts else frame
-    return RawTable(frame, source.label, headers, mapping, conflicts=conflicts)
-
-
 def _check_headers(headers: list[str], source: Source) -> None:
     """Reject blank and repeated headers, which make columns ambiguous."""
     seen: dict[str, int] = {}
@@ -362,30 +369,33 @@ def _read_csv(source: Source) -> RawTable:
         )
 
     try:
-        table, malformed = _arrow_csv(
-            path, encoding, delimiter, {**text_types, **typed}, len(headers)
-        )
+        table, malformed = _arrow_csv(path, encoding, delimiter, {**text_types, **typed}, headers)
     except pa.ArrowInvalid as exc:
         if "conversion error" not in str(exc):
             raise unreadable(exc) from None
         # A cell does not fit its column's type: read text, for the forgiving readers.
         try:
-            table, malformed = _arrow_csv(path, encoding, delimiter, text_types, len(headers))
+            table, malformed = _arrow_csv(path, encoding, delimiter, text_types, headers)
         except pa.ArrowInvalid as exc:
             raise unreadable(exc) from None
     frame = table.to_pandas()
     if len(malformed):
         frame.index = _surviving_rows(len(frame), malformed["row"].to_numpy())
-    raw = _rename(frame, source, headers)
-    raw.encoding = encoding
-    raw.malformed = malformed
-    return raw
+    return RawTable.from_frame(
+        frame, table=source.table, source=source.label, encoding=encoding, malformed=malformed
+    )
 
 
 def _arrow_csv(
-    path: Path, encoding: str, delimiter: str, column_types: dict[str, pa.DataType], width: int
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    column_types: dict[str, pa.DataType],
+    headers: list[str],
 ) -> tuple[pa.Table, pd.DataFrame]:
-    """One pyarrow read; rows with the wrong number of fields are set aside."""
+    """One pyarrow read under our (trimmed) header names; rows with the wrong number
+    of fields are set aside."""
+    width = len(headers)
     bad: list[tuple[int | None, str, int]] = []
 
     def keep_aside(row: pacsv.InvalidRow) -> str:
@@ -407,6 +417,8 @@ def _arrow_csv(
                 encoding="utf8" if encoding == "utf-8-sig" else encoding,
                 use_threads=use_threads,
                 block_size=1 << 24,
+                column_names=headers,
+                skip_rows=1,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=keep_aside
@@ -453,10 +465,12 @@ def _read_excel(source: Source) -> RawTable:
             source=source.label,
         )
     frame.columns = pd.Index(headers)
-    return _rename(frame, source, headers)
+    _check_headers(headers, source)
+    return RawTable.from_frame(frame, table=source.table, source=source.label)
 
 
 def _read_parquet(source: Source) -> RawTable:
     """Read a Parquet file; its column types are kept, a stored index becomes a column."""
     frame = pq.read_table(source.path).to_pandas(ignore_metadata=True)
-    return _rename(frame, source, [str(c) for c in frame.columns])
+    _check_headers([str(c) for c in frame.columns], source)
+    return RawTable.from_frame(frame, table=source.table, source=source.label)
