@@ -10,6 +10,9 @@ Every error a user can cause derives from :class:`AmAnalyticsError`, so one
     ├── ConfigError              a configuration value or file is invalid
     └── CrmFormatError           a CRM export or API answer is not in the documented form
 
+and one warning, :class:`MissingTableWarning`, when work that was not asked
+for by name is skipped because its table is absent.
+
 Messages say what was expected, what was found, where (file, row, column) and
 what to do. The context is also kept as attributes, so programs need not parse
 the message.
@@ -29,6 +32,7 @@ __all__ = [
     "DataValidationError",
     "InputFileError",
     "MissingTableError",
+    "MissingTableWarning",
 ]
 
 
@@ -100,3 +104,7 @@ class ConfigError(AmAnalyticsError):
 
 class CrmFormatError(AmAnalyticsError):
     """A CRM export or API response is not in the documented form."""
+
+
+class MissingTableWarning(UserWarning):
+    """Optional work was skipped because the dataset lacks a table it needs."""
