@@ -16,24 +16,33 @@ from .errors import (
     MissingTableError,
 )
 from .io.aliases import header_aliases
+from .metrics import list_metrics, manager_metrics
 from .sample import generate, load_sample
 from .schemas import ValidationRules
+from .scoring import Criterion, FittedScorecard, Scorecard, load_scorecard, score_managers
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AmAnalyticsError",
     "ConfigError",
+    "Criterion",
     "CrmFormatError",
     "DataValidationError",
     "Dataset",
+    "FittedScorecard",
     "InputFileError",
     "MissingTableError",
+    "Scorecard",
     "ValidationRules",
     "__version__",
     "from_frames",
     "generate",
     "header_aliases",
+    "list_metrics",
     "load",
     "load_sample",
+    "load_scorecard",
+    "manager_metrics",
+    "score_managers",
 ]
