@@ -111,3 +111,37 @@ def test_help_explains_the_commands() -> None:
     assert "validate" in top.output and "sample" in top.output
     validate = runner.invoke(app, ["validate", "--help"])
     assert "Exits 0 when every row is valid" in validate.output
+
+
+def test_score_prints_ranked_managers_and_writes_the_table(tmp_path: Path) -> None:
+    """`score` ranks the sample's managers, grades them 271 and writes the full table."""
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            str(sample_dir()),
+            "--period",
+            "2026Q3",
+            "--as-of",
+            "2026-11-15",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    written = pd.read_csv(out, encoding="utf-8-sig", index_col="manager_id")
+    assert written["rank"].tolist() == sorted(written["rank"].tolist())
+    assert set(written["grade"]) == {"A", "B", "C"}
+    assert written.index[0] in result.output and "Managers, 2026Q3" in result.output
+
+
+def test_score_with_a_bad_scorecard_exits_2(tmp_path: Path) -> None:
+    """A scorecard naming an unknown metric is reported, with exit code 2."""
+    card = tmp_path / "card.toml"
+    card.write_text('[[criteria]]\nmetric = "revenue"\nweight = 1\n', encoding="utf-8")
+    result = runner.invoke(
+        app, ["score", str(sample_dir()), "--period", "2026Q3", "--scorecard", str(card)]
+    )
+    assert result.exit_code == EXIT_UNUSABLE
+    assert "unknown metric 'revenue'" in result.output

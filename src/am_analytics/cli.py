@@ -19,7 +19,7 @@ from .errors import AmAnalyticsError
 
 app = typer.Typer(
     name="am-analytics",
-    help="Account-manager analytics: validate sales-organisation data, generate samples.",
+    help="Account-manager analytics: validate data, score managers, generate samples.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -112,6 +112,69 @@ def _print_rejects(console: Console, rejects: pd.DataFrame) -> None:
     for row in rejects.head(_SHOWN_REJECTS).itertuples():
         table.add_row(str(row.source), str(row.row), str(row.column), str(row.reason))
     console.print(table)
+
+
+@app.command()
+def score(
+    directory: Annotated[Path, typer.Argument(help="Folder with the data files.")],
+    period: Annotated[str, typer.Option(help="Period to evaluate: 2026Q3, 2026-07 or 2026.")],
+    scorecard: Annotated[
+        Path | None,
+        typer.Option(help="Scorecard TOML file. Default: the shipped default scorecard."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Date the data describes (YYYY-MM-DD). Default: today."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the full scored table to this CSV file."),
+    ] = None,
+) -> None:
+    """Score every manager of one period: rank, grade, and what lifted or held back each.
+
+    Loads DIRECTORY, computes the metrics of PERIOD, fits the scorecard on that
+    period's managers and scores them. Rows rejected while loading are left out
+    (run `validate` to see them). Exits 0 on success, 2 when the input or the
+    scorecard cannot be used.
+    """
+    from .dataset import load
+    from .scoring import default_scorecard, load_scorecard, score_managers
+
+    console = _console()
+    try:
+        card = load_scorecard(scorecard) if scorecard is not None else default_scorecard()
+        with Console(stderr=True).status(f"Reading and validating {directory} ..."):
+            data = load(directory, as_of=as_of or pd.Timestamp.today().normalize())
+        with Console(stderr=True).status(f"Scoring {period} ..."):
+            table = score_managers(data, period, card if scorecard is not None else None)
+    except AmAnalyticsError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    _print_scores(console, table, period)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, encoding="utf-8-sig")
+        console.print(f"{len(table)} managers written to {out}")
+
+
+def _print_scores(console: Console, table: pd.DataFrame, period: str) -> None:
+    view = Table(title=f"Managers, {period}")
+    for name in ("rank", "manager", "name", "team", "score", "grade", "lifted by", "held back by"):
+        view.add_column(name, justify="right" if name in ("rank", "score") else "left")
+    for manager_id, row in table.iterrows():
+        scored = not pd.isna(row["score"])
+        view.add_row(
+            str(row["rank"]) if scored else "-",
+            str(manager_id),
+            str(row["name"]),
+            "" if pd.isna(row["team"]) else str(row["team"]),
+            f"{row['score']:.1f}" if scored else f"unscored: {row['missing']}",
+            "" if pd.isna(row["grade"]) else str(row["grade"]),
+            str(row["lifted_by"]),
+            str(row["held_back_by"]),
+        )
+    console.print(view)
 
 
 @app.command()
