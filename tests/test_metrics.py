@@ -260,3 +260,30 @@ def test_row_order_does_not_matter(random: object) -> None:
         am.from_frames(managers=tables["managers"], **shuffled), "2024Q1", metrics=names
     )
     pd.testing.assert_frame_equal(result, expected)
+
+
+def test_rating_metrics_by_hand() -> None:
+    """Supervisor S rates one point above peer P on both managers they share.
+
+    Calibration puts the typical rater at zero, so S is +0.5 and P -0.5 and
+    both agree after it: communication M1 3.5, M2 2.5 (supervisor 0.5 and peer
+    0.3 then weigh equal values). The self rating of 5 weighs nothing, the
+    next quarter's rating is outside, and M3 has no rating: NaN.
+    """
+    tables = small_tables()
+    tables["ratings"] = pd.DataFrame(
+        [
+            ("M1", "2024Q1", "S", "supervisor", "communication", 4),
+            ("M2", "2024Q1", "S", "supervisor", "communication", 3),
+            ("M1", "2024Q1", "P", "peer", "communication", 3),
+            ("M2", "2024Q1", "P", "peer", "communication", 2),
+            ("M1", "2024Q1", "M1", "self", "communication", 5),
+            ("M1", "2024Q2", "S", "supervisor", "communication", 1),
+        ],
+        columns=["manager_id", "period", "rater_id", "rater_role", "competency", "score"],
+    )
+    result = manager_metrics(am.from_frames(**tables), "2024Q1", metrics=["rating_communication"])
+    expected = pd.Series([3.5, 2.5, np.nan], index=result.index, name="rating_communication")
+    pd.testing.assert_series_equal(result["rating_communication"], expected)
+    with pytest.raises(ConfigError, match="no ratings for the competency of 'rating_teamwork'"):
+        manager_metrics(am.from_frames(**tables), "2024Q1", metrics=["rating_teamwork"])

@@ -488,3 +488,13 @@ def test_score_managers_on_the_sample() -> None:
     assert counts["A"] == round(0.2 * n) and counts["C"] == n - counts["A"] - counts["B"]
     assert table["lifted_by"].iloc[0] != "" and table["held_back_by"].iloc[-1] != ""
     assert {"name", "team", "score", "percentile", "missing"} <= set(table.columns)
+
+
+def test_default_scores_follow_the_planted_skill() -> None:
+    """The sample plants each manager's skill; the default score must rank by it
+    (Spearman 0.63 in 2026Q3 when this was written; a broken metric or sign drops it)."""
+    from am_analytics.sample import truth
+
+    table = score_managers(am.load_sample(), "2026Q3")
+    skill = truth().set_index("manager_id")["skill"]
+    assert table["score"].corr(skill.loc[table.index], method="spearman") > 0.5
