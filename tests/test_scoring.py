@@ -498,3 +498,33 @@ def test_default_scores_follow_the_planted_skill() -> None:
     table = score_managers(am.load_sample(), "2026Q3")
     skill = truth().set_index("manager_id")["skill"]
     assert table["score"].corr(skill.loc[table.index], method="spearman") > 0.5
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.float64, st.tuples(st.integers(1, 30), st.integers(1, 5)),
+           elements=st.one_of(st.floats(0, 1), st.just(np.nan))),
+    st.sampled_from(AGGREGATIONS),
+    st.data(),
+)  # fmt: skip
+def test_column_kernels_equal_the_matrix_kernels(
+    norm: np.ndarray, method: str, data: st.DataObject
+) -> None:
+    """Scoring criterion by criterion gives the matrix kernels' results (to rounding)."""
+    from am_analytics.scoring._aggregate import aggregate_columns, geometric, topsis, weighted_sum
+
+    raw = data.draw(arrays(np.float64, norm.shape[1], elements=st.floats(0.01, 1)))
+    weights = raw / raw.sum()
+    ideal = data.draw(arrays(np.float64, norm.shape[1], elements=st.floats(0.5, 1)))
+    anti = ideal - data.draw(arrays(np.float64, norm.shape[1], elements=st.floats(0, 0.5)))
+    columns = [norm[:, j].copy() for j in range(norm.shape[1])]
+    result = aggregate_columns(
+        columns, weights, method=method, floor=0.01, ideal=ideal, anti_ideal=anti
+    )
+    if method == "weighted_sum":
+        expected = weighted_sum(norm, weights)
+    elif method == "geometric":
+        expected = geometric(norm, weights, floor=0.01)
+    else:
+        expected = topsis(norm, weights, ideal=ideal, anti_ideal=anti)
+    np.testing.assert_allclose(result, expected, rtol=1e-9, atol=1e-12)

@@ -13,9 +13,9 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..errors import ConfigError
-from ._aggregate import geometric, topsis, weighted_sum
+from ._aggregate import aggregate_columns, geometric, topsis, weighted_sum
 from ._explain import Explanation, explain
-from ._scorecard import Criterion, Scorecard
+from ._scorecard import Scorecard
 from ._weights import ahp_weights, critic_weights, entropy_weights, pca_weights
 
 __all__ = ["Explanation", "FittedScorecard", "fit_scorecard"]
@@ -108,24 +108,26 @@ class FittedScorecard:
         >>> fitted.score(frame)["score"].tolist()
         [0.0, 50.0, 100.0]
         """
-        values = read_values(self.scorecard, frame)
-        norm, missing = self._normalized(values)
+        columns = read_columns(self.scorecard, frame)
+        norms, missing = self._normalized(columns)
         weights = self.weights_.to_numpy()
-        points = 100 * self._aggregate(norm, weights)
-        contributions = _contributions(norm, weights, points)
-        out = {}
-        for j, metric in enumerate(self.scorecard.metrics):
-            out[f"{metric}_value"] = values[:, j]
-            out[f"{metric}_norm"] = norm[:, j]
-            out[f"{metric}_contribution"] = contributions[:, j]
-        result = pd.DataFrame(out, index=frame.index)
-        score = pd.Series(points, index=frame.index)
-        result["score"] = points
-        result["rank"] = score.rank(ascending=False, method="min").astype("Int64")
-        result["percentile"] = score.rank(pct=True, method="max") * 100
-        result["grade"] = self.grades(points)
-        result["missing"] = _missing_labels(missing, self.scorecard.metrics)
-        return result
+        points = 100 * self._aggregate(norms, weights)
+        contributions = _contributions(norms, weights, points)
+        metrics = self.scorecard.metrics
+        out: dict[str, Any] = {}
+        for metric, value, norm, contribution in zip(
+            metrics, columns, norms, contributions, strict=True
+        ):
+            out[f"{metric}_value"], out[f"{metric}_norm"] = value, norm
+            out[f"{metric}_contribution"] = contribution
+        rank, percentile = _rank_and_percentile(points)
+        out["score"] = points
+        out["rank"] = pd.array(rank, dtype="Int64")
+        out["percentile"] = percentile
+        out["grade"] = self.grades(points)
+        out["missing"] = _missing_labels(missing, metrics)
+        # the arrays are this call's own: no need for pandas to copy them into one block
+        return pd.DataFrame(out, index=frame.index, copy=False)
 
     def grades(self, scores: np.ndarray) -> pd.Categorical[Any]:
         """The grade of each score (missing where the score is)."""
@@ -136,17 +138,20 @@ class FittedScorecard:
         codes = np.where(np.isnan(scores), -1, position)
         return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(grades)))
 
-    def _normalized(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Values on 0..1 (higher is better) and the mask of missing ones."""
-        missing = np.isnan(values)
+    def _normalized(self, columns: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Each criterion's values on 0..1 (higher is better), and where values are missing."""
+        missing = [np.isnan(x) for x in columns]
         if self.scorecard.missing == "median":
-            values = np.where(missing, self.params_["median"].to_numpy(), values)
-        norm = np.column_stack(
-            [self._normalize_column(j, values[:, j]) for j in range(values.shape[1])]
-        )
-        if self.scorecard.missing == "reject":
-            norm[missing.any(axis=1)] = np.nan
-        return norm, missing
+            medians = self.params_["median"].to_numpy()
+            columns = [
+                np.where(m, med, x) for x, m, med in zip(columns, missing, medians, strict=True)
+            ]
+        norms = [self._normalize_column(j, x) for j, x in enumerate(columns)]
+        if self.scorecard.missing == "reject" and norms:
+            incomplete = np.logical_or.reduce(missing)
+            for norm in norms:
+                norm[incomplete] = np.nan
+        return norms, missing
 
     def _normalize_column(self, j: int, x: np.ndarray) -> np.ndarray:
         """One criterion's normalised values (see :class:`Scorecard` for the methods)."""
@@ -166,23 +171,27 @@ class FittedScorecard:
         elif method == "zscore":
             up = ndtr((x - p["center"]) / p["scale"]) if p["scale"] > 0 else _half(x)
         else:
-            grid, percentiles = self.grids_[self.scorecard.metrics[j]]
-            up = np.where(np.isnan(x), np.nan, np.interp(x, grid, percentiles, 0.0, 1.0))
+            up = _interpolate(x, *self.grids_[self.scorecard.metrics[j]])
         return up if higher else 1.0 - up
 
-    def _aggregate(self, norm: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Aggregate normalised rows into 0..1 (weights may be 2-D: draws × criteria)."""
+    def _aggregate(self, norms: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+        """Aggregate normalised criteria into 0..1 per row.
+
+        ``weights`` may also be a stack (draws × criteria), giving draws × rows.
+        """
         method = self.scorecard.aggregation
-        if method == "geometric":
-            return geometric(norm, weights, floor=self.scorecard.geometric_floor)
-        if method == "topsis":
-            return topsis(
-                norm,
-                weights,
-                ideal=self.params_["ideal"].to_numpy(),
-                anti_ideal=self.params_["anti"].to_numpy(),
+        floor = self.scorecard.geometric_floor
+        ideal, anti = self.params_["ideal"].to_numpy(), self.params_["anti"].to_numpy()
+        if np.ndim(weights) == 1:
+            return aggregate_columns(
+                norms, weights, method=method, floor=floor, ideal=ideal, anti_ideal=anti
             )
-        return weighted_sum(norm, weights)
+        matrix = np.column_stack(norms)
+        if method == "geometric":
+            return geometric(matrix, weights, floor=floor)
+        if method == "topsis":
+            return topsis(matrix, weights, ideal=ideal, anti_ideal=anti)
+        return weighted_sum(matrix, weights)
 
     # -- scoring one record -------------------------------------------------
 
@@ -336,25 +345,68 @@ def _half(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), np.nan, 0.5)
 
 
-def _contributions(norm: np.ndarray, weights: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Points of the score per criterion: shares of ``weight × norm`` (see ``score``)."""
-    present = ~np.isnan(norm)
-    terms = np.where(present, norm, 0.0) * weights
-    # a row at zero on every criterion (a geometric floor) shares by weight alone
-    terms = np.where(terms.sum(axis=1, keepdims=True) > 0, terms, present * weights)
-    total = terms.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where(total > 0, terms / total, 0.0)
-    out = shares * points[:, None]
-    out[~present] = np.nan
+#: Above this many values, rank interpolation sorts them first: a binary search
+#: in order is several times faster than one jumping around the grid.
+_SORTED_INTERPOLATION: Final = 4096
+
+
+def _interpolate(x: np.ndarray, grid: np.ndarray, percentiles: np.ndarray) -> np.ndarray:
+    """``np.interp`` on the rank grid: 0 below it, 1 above it, NaN for NaN."""
+    if len(x) <= _SORTED_INTERPOLATION:
+        return np.interp(x, grid, percentiles, 0.0, 1.0)
+    order = np.argsort(x)
+    out = np.empty_like(x)
+    out[order] = np.interp(x[order], grid, percentiles, 0.0, 1.0)
     return out
 
 
-def _missing_labels(missing: np.ndarray, metrics: tuple[str, ...]) -> np.ndarray:
+def _contributions(
+    norms: list[np.ndarray], weights: np.ndarray, points: np.ndarray
+) -> list[np.ndarray]:
+    """Points of the score per criterion: shares of ``weight × norm`` (see ``score``)."""
+    terms = [w * norm for w, norm in zip(weights, norms, strict=True)]  # NaN where missing
+    total = _nansum(terms, len(points))
+    flat = ~(total > 0)
+    if flat.any():  # at zero on every criterion (a geometric floor): share by weight alone
+        for w, norm, term in zip(weights, norms, terms, strict=True):
+            term[flat] = np.where(np.isnan(norm[flat]), np.nan, w)
+        total[flat] = _nansum([term[flat] for term in terms], int(flat.sum()))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = points / total
+    for term in terms:
+        term *= scale
+    return terms
+
+
+def _nansum(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
+    """Row sums of ``columns`` ignoring NaN."""
+    total = np.zeros(n_rows)
+    for column in columns:
+        total += np.where(np.isnan(column), 0.0, column)
+    return total
+
+
+def _rank_and_percentile(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank (1 = best, ties share the best) and percentile (% scoring at most as much).
+
+    Unscored rows (NaN) get neither; one sort serves both.
+    """
+    scored = np.flatnonzero(~np.isnan(points))
+    ordered = scored[np.argsort(-points[scored])]
+    descending = points[ordered]
+    new_value = np.r_[True, descending[1:] != descending[:-1]]
+    first = np.maximum.accumulate(np.where(new_value, np.arange(len(ordered)), 0))
+    rank = np.full(len(points), np.nan)
+    percentile = np.full(len(points), np.nan)
+    rank[ordered] = first + 1
+    percentile[ordered] = 100 * (len(ordered) - first) / max(len(ordered), 1)
+    return rank, percentile
+
+
+def _missing_labels(missing: list[np.ndarray], metrics: tuple[str, ...]) -> np.ndarray:
     """Comma-separated names of each row's missing criteria ("" when none)."""
-    labels = np.full(missing.shape[0], "", dtype=object)
-    for j, metric in enumerate(metrics):
-        rows = missing[:, j]
+    labels = np.full(len(missing[0]) if missing else 0, "", dtype=object)
+    for rows, metric in zip(missing, metrics, strict=True):
         labels[rows] = np.where(labels[rows] == "", metric, labels[rows] + ", " + metric)
     return labels
 
@@ -364,8 +416,9 @@ def _missing_labels(missing: np.ndarray, metrics: tuple[str, ...]) -> np.ndarray
 # ---------------------------------------------------------------------------
 
 
-def read_values(card: Scorecard, frame: pd.DataFrame) -> np.ndarray:
-    """The criteria's raw values as a float matrix, clipped to each floor/cap."""
+def read_columns(card: Scorecard, frame: pd.DataFrame) -> list[np.ndarray]:
+    """Each criterion's raw values as a new float array: NaN where missing or not
+    finite, clipped to the criterion's floor and cap."""
     if not isinstance(frame, pd.DataFrame):
         raise ConfigError(f"expected a DataFrame of metrics, got {type(frame).__name__}")
     absent = [m for m in card.metrics if m not in frame.columns]
@@ -381,40 +434,54 @@ def read_values(card: Scorecard, frame: pd.DataFrame) -> np.ndarray:
             raise ConfigError(
                 f"criterion {criterion.metric!r}: the column is {column.dtype}, not numeric"
             )
-        x = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        x = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        x[~np.isfinite(x)] = np.nan
         if criterion.floor is not None or criterion.cap is not None:
-            x = np.clip(x, criterion.floor, criterion.cap)
+            np.clip(x, criterion.floor, criterion.cap, out=x)
         columns.append(x)
-    values = np.column_stack(columns) if columns else np.empty((len(frame), 0))
-    values[~np.isfinite(values)] = np.nan
-    return values
+    return columns
 
 
 def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
     """Fit ``card`` on the population ``frame`` (see :meth:`Scorecard.fit`)."""
-    values = read_values(card, frame)
+    columns = read_columns(card, frame)
     if len(frame) == 0:
         raise ConfigError("cannot fit a scorecard on an empty frame; it needs a population")
-    criteria = tuple(card.criteria)
-    params = _normalization_params(card, criteria, values)
-    grids = _rank_grids(card, values, params)
+    # one sort per criterion gives its range, its median and its rank grid
+    ordered = [np.sort(x[~np.isnan(x)]) for x in columns]
+    params = _normalization_params(card, columns, ordered)
+    grids = _rank_grids(card, ordered) if card.normalization == "rank" else {}
     unweighted = FittedScorecard(
-        card, pd.Series(np.nan, index=list(card.metrics)), params, grids, (), math.nan,
-        math.nan, (), len(frame),
-    )  # fmt: skip
-    norm, _ = unweighted._normalized(values)
-    params["median_norm"] = _nanmedian(norm)
-    params["ideal"] = _column_extreme(norm, np.nanmax, 1.0)
-    params["anti"] = _column_extreme(norm, np.nanmin, 0.0)
-    weights, consistency, notes = _fit_weights(card, criteria, norm)
-    scores = 100 * unweighted._aggregate(norm, weights.to_numpy())
+        scorecard=card,
+        weights_=pd.Series(np.nan, index=list(card.metrics)),
+        params_=params,
+        grids_=grids,
+        thresholds_=(),
+        median_score_=math.nan,
+        consistency_ratio_=math.nan,
+        notes_=(),
+        n_fitted_=len(frame),
+    )
+    norms, _ = unweighted._normalized(columns)
+    params["median_norm"] = [
+        unweighted._normalize_column(j, np.array([median]))[0]
+        for j, median in enumerate(params["median"])
+    ]
+    if card.aggregation == "topsis":
+        params["ideal"] = _column_stat(norms, np.nanmax, empty=1.0)
+        params["anti"] = _column_stat(norms, np.nanmin, empty=0.0)
+    else:
+        params["ideal"], params["anti"] = 1.0, 0.0
+    weights, consistency, notes = _fit_weights(card, norms)
+    scores = 100 * unweighted._aggregate(norms, weights.to_numpy())
+    scored = scores[~np.isnan(scores)]
     return FittedScorecard(
         scorecard=card,
         weights_=weights,
         params_=params,
         grids_=grids,
-        thresholds_=_grade_thresholds(card, scores),
-        median_score_=float(np.nanmedian(scores)) if (~np.isnan(scores)).any() else math.nan,
+        thresholds_=_grade_thresholds(card, scored),
+        median_score_=float(np.median(scored)) if len(scored) else math.nan,
         consistency_ratio_=consistency,
         notes_=tuple(notes),
         n_fitted_=len(frame),
@@ -423,70 +490,68 @@ def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
 
 
 def _normalization_params(
-    card: Scorecard, criteria: tuple[Criterion, ...], values: np.ndarray
+    card: Scorecard, columns: list[np.ndarray], ordered: list[np.ndarray]
 ) -> pd.DataFrame:
-    """Direction, bounds, centre and scale of each criterion from the population."""
+    """Direction, bounds, centre, scale and median of each criterion in the population.
+
+    ``ordered`` holds each criterion's values present, sorted.
+    """
+    criteria = card.criteria
     direction = [1.0 if c.resolved_direction == "higher" else -1.0 for c in criteria]
     if card.normalization == "goalposts":
-        lower = [float(c.floor) for c in criteria]  # type: ignore[arg-type]
-        upper = [float(c.cap) for c in criteria]  # type: ignore[arg-type]
+        lower = np.array([c.floor for c in criteria], dtype=float)
+        upper = np.array([c.cap for c in criteria], dtype=float)
     else:
-        lower, upper = _column_extreme(values, np.nanmin), _column_extreme(values, np.nanmax)
+        lower = np.array([x[0] if len(x) else np.nan for x in ordered])
+        upper = np.array([x[-1] if len(x) else np.nan for x in ordered])
+    center = scale = np.full(len(criteria), np.nan)
     if card.normalization == "target":
-        center = np.array([float(c.target) for c in criteria])  # type: ignore[arg-type]
-        scale = np.full(len(criteria), np.nan)
-    else:
-        center = _column_stat(values, np.nanmean)
+        center = np.array([c.target for c in criteria], dtype=float)
+    elif card.normalization == "zscore":
+        center = _column_stat(columns, np.nanmean)
         # a constant column's sd can come out as rounding noise; it is exactly 0
-        scale = np.where(
-            np.asarray(upper) > np.asarray(lower), _column_stat(values, np.nanstd), 0.0
-        )
-    params = pd.DataFrame(
-        {"direction": direction, "lower": lower, "upper": upper, "center": center, "scale": scale},
+        scale = np.where(upper > lower, _column_stat(columns, np.nanstd), 0.0)
+    return pd.DataFrame(
+        {
+            "direction": direction,
+            "lower": lower,
+            "upper": upper,
+            "center": center,
+            "scale": scale,
+            "median": [np.median(x) if len(x) else np.nan for x in ordered],
+        },
         index=list(card.metrics),
     )
-    params["median"] = _nanmedian(values)
-    return params
 
 
-def _column_stat(values: np.ndarray, stat: Callable[..., Any]) -> np.ndarray:
-    """A NaN-ignoring statistic per column, NaN for columns without values."""
-    present = (~np.isnan(values)).any(axis=0)
-    out = np.full(values.shape[1], np.nan)
-    if present.any():
-        out[present] = stat(values[:, present], axis=0)
+def _column_stat(
+    columns: list[np.ndarray], stat: Callable[..., Any], *, empty: float = np.nan
+) -> np.ndarray:
+    """A NaN-ignoring statistic per column; ``empty`` for columns without values."""
+    out = np.full(len(columns), empty)
+    for j, column in enumerate(columns):
+        if not np.isnan(column).all():
+            out[j] = stat(column)
     return out
 
 
-def _column_extreme(values: np.ndarray, stat: Callable[..., Any], empty: float = np.nan) -> Any:
-    out = _column_stat(values, stat)
-    return np.where(np.isnan(out), empty, out)
-
-
-def _nanmedian(values: np.ndarray) -> np.ndarray:
-    return _column_stat(values, np.nanmedian)
-
-
 def _rank_grids(
-    card: Scorecard, values: np.ndarray, params: pd.DataFrame
+    card: Scorecard, ordered: list[np.ndarray]
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each criterion's distinct values and their mid-rank percentiles (``rank`` only).
+    """Each criterion's distinct values and their mid-rank percentiles.
 
     The mid-rank percentile of a value is (values below + half the values
     equal) / n. Values between two population values are interpolated
     linearly; below the minimum they score 0, above the maximum 1. Past
-    :data:`RANK_GRID_POINTS` distinct values the grid is thinned to evenly
-    spaced points, so the fitted object stays small.
+    :data:`RANK_GRID_POINTS` distinct values the grid keeps evenly spaced ones
+    (by position among the distinct values), so the fitted object stays small.
     """
-    if card.normalization != "rank":
-        return {}
     grids = {}
-    for j, metric in enumerate(card.metrics):
-        x = values[:, j]
-        x = x[~np.isnan(x)]
-        grid, counts = np.unique(x, return_counts=True)
-        below = np.cumsum(counts) - counts
-        percentiles = (below + counts / 2) / max(len(x), 1)
+    for metric, x in zip(card.metrics, ordered, strict=True):
+        starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+        counts = np.diff(np.r_[starts, len(x)])
+        grid = x[starts]
+        percentiles = (starts + counts / 2) / max(len(x), 1)
         if len(grid) > RANK_GRID_POINTS:
             keep = np.unique(np.linspace(0, len(grid) - 1, RANK_GRID_POINTS).round().astype(int))
             grid, percentiles = grid[keep], percentiles[keep]
@@ -494,15 +559,13 @@ def _rank_grids(
     return grids
 
 
-def _fit_weights(
-    card: Scorecard, criteria: tuple[Criterion, ...], norm: np.ndarray
-) -> tuple[pd.Series, float, list[str]]:
+def _fit_weights(card: Scorecard, norms: list[np.ndarray]) -> tuple[pd.Series, float, list[str]]:
     """The criteria's weights (summing to 1), the AHP consistency ratio, and notes."""
     metrics = list(card.metrics)
     notes: list[str] = []
     consistency = math.nan
     if card.weighting == "fixed":
-        given = np.array([float(c.weight or 0.0) for c in criteria])
+        given = np.array([float(c.weight or 0.0) for c in card.criteria])
         weights = given / given.sum()
         if not math.isclose(given.sum(), 1.0, rel_tol=1e-9):
             notes.append(
@@ -516,7 +579,7 @@ def _fit_weights(
         weights = np.asarray(raw, dtype=float)
         notes.append(f"AHP consistency ratio {consistency:.3f}")
     else:
-        weights, note = _data_weights(card.weighting, metrics, norm)
+        weights, note = _data_weights(card.weighting, metrics, np.column_stack(norms))
         notes.append(note)
     return pd.Series(weights, index=metrics, name="weight"), consistency, notes
 

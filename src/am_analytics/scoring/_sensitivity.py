@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ._fitted import GRADE_TOLERANCE, FittedScorecard, fit_scorecard, read_values
+from ._fitted import GRADE_TOLERANCE, FittedScorecard, fit_scorecard, read_columns
 from ._scorecard import Aggregation, Normalization
 
 
@@ -121,7 +121,7 @@ def _draw_scores(
         for agg in dict.fromkeys((card.aggregation, *aggregations))
     ]
     choice = rng.integers(len(variants), size=len(weights))
-    values = read_values(card, frame)
+    columns = read_columns(card, frame)
     scores = np.empty((len(weights), len(frame)))
     for v, (norm_method, agg) in enumerate(variants):
         draws = np.flatnonzero(choice == v)
@@ -131,8 +131,8 @@ def _draw_scores(
         if (norm_method, agg) != (card.normalization, card.aggregation):
             options = {"normalization": norm_method, "aggregation": agg, "weighting": "equal"}
             variant = fit_scorecard(card.with_options(**options), frame)
-        norm, _ = variant._normalized(values)
-        scores[draws] = 100 * variant._aggregate(norm, weights[draws])
+        norms, _ = variant._normalized(columns)
+        scores[draws] = 100 * variant._aggregate(norms, weights[draws])
     return scores
 
 
