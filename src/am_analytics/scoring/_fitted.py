@@ -47,8 +47,10 @@ class FittedScorecard:
     params_
         Per criterion (rows, by metric): ``direction`` (+1 higher is better, -1
         lower), ``lower``/``upper`` (min and max, or the goalposts),
-        ``center``/``scale`` (mean and standard deviation), ``median`` (raw),
-        ``median_norm``, ``ideal`` / ``anti`` (TOPSIS points, normalised).
+        ``center``/``scale`` (mean and standard deviation under ``zscore``;
+        ``center`` is the target under ``target``), ``median`` (raw),
+        ``median_norm`` (the median's normalised value), ``ideal`` / ``anti``
+        (TOPSIS points, normalised; 1 and 0 under other aggregations).
     grids_
         Under ``rank``: per metric, the population values and their mid-rank
         percentiles (thinned to at most :data:`RANK_GRID_POINTS` points).
