@@ -218,7 +218,7 @@ def am_analytics_metrics(data: am_analytics.Dataset, period: str) -> pd.DataFram
 def polars_metrics(sales: pl.DataFrame, managers: pl.DataFrame, w: Windows) -> pl.DataFrame:
     """The seven metrics in one polars lazy query."""
     date, amount = pl.col("order_date"), pl.col("amount")
-    order = amount > 0
+    order = amount >= 0
     lazy = sales.lazy()
     current = lazy.filter(date.is_between(w.start, w.end, closed="left"))
     orders = current.filter(order)
@@ -296,20 +296,20 @@ WITH current AS (
     SELECT manager,
            count(*) AS n_sales,
            sum(amount) AS sales_amount,
-           count(*) FILTER (WHERE amount > 0) AS order_count,
-           sum(amount) FILTER (WHERE amount > 0) AS order_total,
-           count(DISTINCT client) FILTER (WHERE amount > 0) AS active_clients
+           count(*) FILTER (WHERE amount >= 0) AS order_count,
+           sum(amount) FILTER (WHERE amount >= 0) AS order_total,
+           count(DISTINCT client) FILTER (WHERE amount >= 0) AS active_clients
     FROM current GROUP BY manager
 ), last_year AS (
     SELECT manager, sum(amount) AS last_year FROM sales
     WHERE order_date >= TIMESTAMP '{year_start}' AND order_date < TIMESTAMP '{year_end}'
     GROUP BY manager
 ), seen AS (
-    SELECT DISTINCT client FROM sales WHERE order_date < TIMESTAMP '{start}' AND amount > 0
+    SELECT DISTINCT client FROM sales WHERE order_date < TIMESTAMP '{start}' AND amount >= 0
 ), first_orders AS (
     SELECT c.manager, c.client, CAST(c.order_date AS DATE) AS day
     FROM current c ANTI JOIN seen s ON c.client = s.client
-    WHERE c.amount > 0
+    WHERE c.amount >= 0
 ), new AS (
     SELECT f.manager, count(DISTINCT f.client) AS new_clients
     FROM first_orders f
@@ -319,9 +319,9 @@ WITH current AS (
 ), previous AS (
     SELECT DISTINCT manager, client FROM sales
     WHERE order_date >= TIMESTAMP '{previous_start}' AND order_date < TIMESTAMP '{start}'
-      AND amount > 0
+      AND amount >= 0
 ), active AS (
-    SELECT DISTINCT manager, client FROM current WHERE amount > 0
+    SELECT DISTINCT manager, client FROM current WHERE amount >= 0
 ), retention AS (
     SELECT p.manager, count(*) AS previous, count(a.client) AS kept
     FROM previous p LEFT JOIN active a ON p.manager = a.manager AND p.client = a.client
@@ -365,7 +365,7 @@ def pandas_metrics(data: am_analytics.Dataset, w: Windows) -> pd.DataFrame:
     sales, managers = data.sales, data.managers
     dates = sales["order_date"]
     current = sales[(dates >= w.start) & (dates < w.end)]
-    orders = current[current["amount"] > 0]
+    orders = current[current["amount"] >= 0]
     totals = current.groupby("manager_id", observed=True).agg(
         n_sales=("amount", "size"), sales_amount=("amount", "sum")
     )
@@ -380,7 +380,7 @@ def pandas_metrics(data: am_analytics.Dataset, w: Windows) -> pd.DataFrame:
         .sum()
         .rename("last_year")
     )
-    seen = sales.loc[(dates < w.start) & (sales["amount"] > 0), "client_id"].unique()
+    seen = sales.loc[(dates < w.start) & (sales["amount"] >= 0), "client_id"].unique()
     first_orders = orders[~orders["client_id"].isin(seen)].assign(
         day=lambda f: f["order_date"].dt.normalize()
     )
@@ -392,7 +392,7 @@ def pandas_metrics(data: am_analytics.Dataset, w: Windows) -> pd.DataFrame:
         .rename("new_clients")
     )
     previous = sales.loc[
-        (dates >= w.previous_start) & (dates < w.start) & (sales["amount"] > 0),
+        (dates >= w.previous_start) & (dates < w.start) & (sales["amount"] >= 0),
         ["manager_id", "client_id"],
     ].drop_duplicates()
     active = orders[["manager_id", "client_id"]].drop_duplicates()

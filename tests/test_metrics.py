@@ -287,3 +287,15 @@ def test_rating_metrics_by_hand() -> None:
     pd.testing.assert_series_equal(result["rating_communication"], expected)
     with pytest.raises(ConfigError, match="no ratings for the competency of 'rating_teamwork'"):
         manager_metrics(am.from_frames(**tables), "2024Q1", metrics=["rating_teamwork"])
+
+
+def test_a_free_order_is_an_order(small: am.Dataset) -> None:
+    """A sale of amount 0 (a free sample) is an order and makes its client active."""
+    tables = small_tables()
+    tables["sales"].loc[len(tables["sales"])] = ["S20", "C5", "M2", "2024-02-01", 0]
+    result = manager_metrics(
+        am.from_frames(**tables),
+        "2024Q1",
+        metrics=["sales_amount", "order_count", "active_clients"],
+    )
+    assert result.loc["M2"].tolist() == [0.0, 1, 1]

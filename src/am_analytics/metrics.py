@@ -9,8 +9,8 @@ Definitions shared by the sales metrics
 ---------------------------------------
 * A sale is credited to ``sales.manager_id`` (who may differ from the client's
   owner).
-* An *order* is a sale with ``amount > 0``; a negative amount is a refund or
-  credit note. Refunds reduce ``sales_amount`` but are not orders, and a client
+* An *order* is a sale with ``amount >= 0`` (a zero amount is a free order); a
+  negative amount is a refund or credit note. Refunds reduce ``sales_amount`` but are not orders, and a client
   who only had a refund in the period is not active.
 * A client is *active* for a manager in a period when the manager was credited
   with at least one of its orders in it.
@@ -245,7 +245,7 @@ class MetricContext:
 
     def client_pairs(self, sales: dict[str, np.ndarray]) -> IntArray:
         """Distinct manager-client pairs with an order, as ``manager * n_clients + client``."""
-        orders = sales["amount"] > 0
+        orders = sales["amount"] >= 0
         pairs = (
             sales["manager"][orders].astype(np.int64) * self._n_clients + sales["client"][orders]
         )
@@ -289,7 +289,7 @@ def _sales_amount(ctx: MetricContext) -> FloatArray:
 
 
 def _order_count(ctx: MetricContext) -> FloatArray:
-    return ctx.per_manager(ctx.sales["manager"][ctx.sales["amount"] > 0])
+    return ctx.per_manager(ctx.sales["manager"][ctx.sales["amount"] >= 0])
 
 
 def _active_clients(ctx: MetricContext) -> FloatArray:
@@ -298,11 +298,11 @@ def _active_clients(ctx: MetricContext) -> FloatArray:
 
 def _new_clients(ctx: MetricContext) -> FloatArray:
     everything = ctx._sales
-    before = (everything["time"] < ctx.window.start.value) & (everything["amount"] > 0)
+    before = (everything["time"] < ctx.window.start.value) & (everything["amount"] >= 0)
     seen = np.zeros(ctx._n_clients, dtype=bool)
     seen[everything["client"][before]] = True
     sales = ctx.sales
-    first = (sales["amount"] > 0) & ~seen[sales["client"]]
+    first = (sales["amount"] >= 0) & ~seen[sales["client"]]
     clients, times, managers = sales["client"][first], sales["time"][first], sales["manager"][first]
     first_time = np.full(ctx._n_clients, np.iinfo(np.int64).max)
     np.minimum.at(first_time, clients, times)
@@ -326,7 +326,7 @@ def _client_retention(ctx: MetricContext) -> FloatArray:
 
 
 def _avg_order_value(ctx: MetricContext) -> FloatArray:
-    orders = ctx.sales["amount"] > 0
+    orders = ctx.sales["amount"] >= 0
     total = ctx.per_manager(ctx.sales["manager"][orders], ctx.sales["amount"][orders])
     return ctx.ratio(total, _order_count(ctx))
 
@@ -427,7 +427,7 @@ _BUILTIN: Final = (
            "Net sales credited to the manager in the period: orders minus refunds.",
            ("sales",), _sales_amount),
     Metric("order_count", "higher", "orders",
-           "Orders (sales with a positive amount) credited to the manager.",
+           "Orders (sales with an amount of 0 or more) credited to the manager.",
            ("sales",), _order_count),
     Metric("active_clients", "higher", "clients",
            "Distinct clients with at least one order credited to the manager.",

@@ -1,0 +1,340 @@
+"""Per-client purchase features from the sales ledger, in two vocabularies.
+
+:func:`client_features` describes each client the way account managers talk
+about them (days since the last order, orders, net revenue, refunds, trend);
+:func:`rfm_summary` gives the ``frequency, recency, T, monetary_value`` of the
+buy-till-you-die models (lifetimes, PyMC-Marketing), with exactly their
+semantics, so the expected-value models and other tools can use it.
+
+Two meanings of "recency"
+-------------------------
+============================  ==========================================  ==============
+                              meaning                                     a client who ...
+============================  ==========================================  ==============
+``recency_days`` (features)   days from the last order to ``as_of``:      bought yesterday: 1
+                              small is good
+``recency`` (rfm_summary)     time from the first to the last purchase    bought once: 0
+                              day (the age at the last repeat purchase):
+                              large is good
+============================  ==========================================  ==============
+
+Both read the ledger the same way: an *order* is a sale with an amount of 0 or
+more (a zero amount is a free order), a negative amount is a refund or credit
+note, and only sales dated on or before ``as_of`` count (a later sale is the
+future).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import DateLike
+from ..errors import ConfigError, DataValidationError
+
+__all__ = ["client_features", "rfm_summary"]
+
+_NS_PER_DAY: Final = 86_400 * 10**9
+_REQUIRED: Final = ("client_id", "order_date", "amount")
+#: Above this many client-month cells, distinct months are counted by sorting
+#: instead of with a bitmap.
+_BITMAP_CELLS: Final = 200_000_000
+_TIME_UNITS: Final = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+
+
+def client_features(
+    sales: pd.DataFrame, *, as_of: DateLike, window: str | pd.Timedelta | None = None
+) -> pd.DataFrame:
+    """One row per client: recency, frequency, money, tenure, activity, trend, refunds.
+
+    Parameters
+    ----------
+    sales
+        The canonical ``sales`` table (``client_id`` categorical, ``order_date``,
+        ``amount``).
+    as_of
+        The day the features describe: sales after it are ignored, and
+        recency and tenure are counted to it.
+    window
+        Only look back this far (``"365D"``, ``pd.Timedelta(days=365)``);
+        default: the whole history. ``trend`` always looks at the 24 months
+        before ``as_of`` within the window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``client_id``, one row per client with at least one sale (an
+        order or a refund) in the window, in the clients table's order.
+
+    Notes
+    -----
+    Columns:
+
+    * ``recency_days``: whole days from the last order to ``as_of`` (NaN when
+      the client only has refunds);
+    * ``frequency``: orders (sales with an amount of 0 or more);
+    * ``monetary``: net amount, orders minus refunds;
+    * ``avg_order_value``: mean order amount, refunds left out (NaN without orders);
+    * ``first_order``, ``last_order``: dates of the first and last order;
+    * ``tenure_days``: days from the first order to ``as_of``;
+    * ``active_months``: distinct calendar months with an order;
+    * ``trend``: net amount of the last 12 months over that of the 12 months
+      before, minus 1; NaN when the earlier year's net was not positive (no
+      history to compare with);
+    * ``refund_share``: refunds over gross orders (NaN without orders);
+    * ``net_nonpositive``: the net amount is 0 or less. Such clients are kept
+      and flagged, never dropped.
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> features = client_features(load_sample().sales, as_of="2026-11-15")
+    >>> features.columns[:4].tolist()
+    ['recency_days', 'frequency', 'monetary', 'avg_order_value']
+    """
+    ledger = _Ledger(sales, as_of=as_of, window=window)
+    n = ledger.n_clients
+    client, day, amount = ledger.client, ledger.day, ledger.amount
+    orders = amount >= 0
+    order_client, order_day = client[orders], day[orders]
+    frequency = np.bincount(order_client, minlength=n)
+    gross = np.bincount(order_client, amount[orders], minlength=n)
+    net = np.bincount(client, amount, minlength=n)
+    first, last = _day_extremes(order_client, order_day, n)
+    has_orders = frequency > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns: dict[str, Any] = {
+            "recency_days": np.where(has_orders, ledger.as_of_day - last, np.nan),
+            "frequency": frequency.astype(np.int64),
+            "monetary": net,
+            "avg_order_value": np.where(has_orders, gross / frequency, np.nan),
+            "first_order": _dates(first, has_orders),
+            "last_order": _dates(last, has_orders),
+            "tenure_days": np.where(has_orders, ledger.as_of_day - first, np.nan),
+            "active_months": _active_months(order_client, ledger.months(orders), n),
+            "trend": _trend(ledger),
+            "refund_share": np.where(has_orders, (gross - net) / gross, np.nan),
+            "net_nonpositive": net <= 0,
+        }
+    return ledger.frame(columns)
+
+
+def rfm_summary(sales: pd.DataFrame, *, as_of: DateLike, time_unit: str = "D") -> pd.DataFrame:
+    """``frequency, recency, T, monetary_value`` as lifetimes and PyMC-Marketing define them.
+
+    Parameters
+    ----------
+    sales
+        The canonical ``sales`` table.
+    as_of
+        The end of the observation period (lifetimes' ``observation_period_end``).
+    time_unit
+        ``"D"`` (days), ``"W"`` (weeks) or ``"M"`` (months of 365.25 / 12
+        days): the unit of ``recency`` and ``T``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``client_id``: one row per client with an order on or before
+        ``as_of``, in the clients table's order.
+
+    Notes
+    -----
+    As in ``lifetimes.utils.summary_data_from_transaction_data`` (and
+    PyMC-Marketing's ``rfm_summary``): the orders of one day are merged into
+    one purchase; ``frequency`` is the number of purchase days after the
+    first (repeat purchases); ``recency`` is the time from the first to the last
+    purchase day; ``T`` is the time from the first purchase day to ``as_of``;
+    ``monetary_value`` is the mean total of the repeat purchase days (0 for
+    one-time buyers). Only orders (amounts of 0 or more) are purchases; refunds are
+    left out here, so ``monetary_value`` is gross (``client_features`` gives
+    the net). Clients with only refunds have no row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sales = pd.DataFrame({
+    ...     "client_id": pd.Categorical(["a", "a", "a", "b"]),
+    ...     "order_date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-01-11", "2026-01-05"]),
+    ...     "amount": [10.0, 5.0, 30.0, 8.0],
+    ... })
+    >>> rfm_summary(sales, as_of="2026-01-31")
+               frequency  recency     T  monetary_value
+    client_id
+    a                1.0     10.0  30.0            30.0
+    b                0.0      0.0  26.0             0.0
+    """
+    if time_unit not in _TIME_UNITS:
+        raise ConfigError(
+            f"time_unit must be one of {', '.join(_TIME_UNITS)} (days, weeks, months), "
+            f"not {time_unit!r}"
+        )
+    ledger = _Ledger(sales, as_of=as_of, window=None)
+    n = ledger.n_clients
+    orders = ledger.amount >= 0
+    client, day, amount = ledger.client[orders], ledger.day[orders], ledger.amount[orders]
+    first, last = _day_extremes(client, day, n)
+    purchase_days = _distinct_per_client(client, day - ledger.first_day, n)
+    on_first_day = day == first[client]
+    first_day_total = np.bincount(client[on_first_day], amount[on_first_day], minlength=n)
+    repeat_total = np.bincount(client, amount, minlength=n) - first_day_total
+    frequency = np.maximum(purchase_days - 1, 0).astype(np.float64)
+    unit = _TIME_UNITS[time_unit]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        columns = {
+            "frequency": frequency,
+            "recency": (last - first) / unit,
+            "T": (ledger.as_of_day - first) / unit,
+            "monetary_value": np.where(frequency > 0, repeat_total / frequency, 0.0),
+        }
+    return ledger.frame(columns, rows=purchase_days > 0)
+
+
+# ---------------------------------------------------------------------------
+# Reading the ledger
+# ---------------------------------------------------------------------------
+
+
+class _Ledger:
+    """The sales columns the features need, as integer codes and day numbers, up to as_of."""
+
+    def __init__(
+        self, sales: pd.DataFrame, *, as_of: DateLike, window: str | pd.Timedelta | None
+    ) -> None:
+        _check_sales(sales)
+        self.categories = sales["client_id"].cat.categories
+        self.n_clients = len(self.categories)
+        as_of_day = _day_number(as_of, "as_of")
+        self.as_of_day = as_of_day
+        times = sales["order_date"].to_numpy(dtype="datetime64[ns]")
+        day = times.view(np.int64) // _NS_PER_DAY
+        keep = day <= as_of_day
+        if window is not None:
+            keep &= day > as_of_day - _window_days(window)
+        codes = sales["client_id"].cat.codes.to_numpy()
+        keep &= codes >= 0
+        rows = np.flatnonzero(keep)
+        self.client = codes[rows].astype(np.intp)
+        self.day = day[rows]
+        self.amount = sales["amount"].to_numpy(dtype=np.float64)[rows]
+        #: the earliest day read: day numbers minus it are small non-negative slots
+        self.first_day = int(self.day.min()) if len(rows) else as_of_day
+
+    def months(self, rows: np.ndarray) -> np.ndarray:
+        """Calendar month numbers (months since 1970-01) of the chosen rows."""
+        day = self.day[rows]
+        if not len(day):
+            return day
+        # a month table over the days spanned: a gather instead of a calendar conversion
+        span = np.arange(self.first_day, int(day.max()) + 1).astype("datetime64[D]")
+        return span.astype("datetime64[M]").view(np.int64)[day - self.first_day]
+
+    def frame(self, columns: dict[str, Any], rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The per-client columns as a frame of the clients with sales (or ``rows``)."""
+        if rows is None:
+            rows = np.bincount(self.client, minlength=self.n_clients) > 0
+        chosen = np.flatnonzero(rows)
+        index = pd.Index(self.categories.take(chosen), name="client_id", dtype="str")
+        return pd.DataFrame({name: values[chosen] for name, values in columns.items()}, index=index)
+
+
+def _check_sales(sales: pd.DataFrame) -> None:
+    """The columns the features read are there, with the canonical dtypes."""
+    if not isinstance(sales, pd.DataFrame):
+        raise DataValidationError(f"expected the sales table as a DataFrame, got {type(sales)}")
+    missing = [c for c in _REQUIRED if c not in sales.columns]
+    if missing:
+        raise DataValidationError(
+            f"the sales table lacks {missing}; pass the validated table (dataset.sales)",
+            missing={"sales": missing},
+        )
+    if not isinstance(sales["client_id"].dtype, pd.CategoricalDtype):
+        raise DataValidationError(
+            "sales.client_id must be categorical, as in a validated dataset; load the data with "
+            "am_analytics.load or from_frames first"
+        )
+
+
+def _day_number(value: DateLike, name: str) -> int:
+    """A date as whole days since 1970-01-01."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"cannot read {name}={value!r} as a date; use YYYY-MM-DD") from None
+    if pd.isna(stamp):
+        raise ConfigError(f"{name} is missing; give a date like '2026-11-15'")
+    return int(stamp.normalize().value // _NS_PER_DAY)
+
+
+def _window_days(window: str | pd.Timedelta) -> int:
+    try:
+        days = pd.Timedelta(window).days
+    except (TypeError, ValueError):
+        raise ConfigError(f"cannot read the window {window!r}; use e.g. '365D'") from None
+    if days <= 0:
+        raise ConfigError(f"the window must be at least one day, not {window!r}")
+    return int(days)
+
+
+def _dates(days: np.ndarray, defined: np.ndarray) -> np.ndarray:
+    """Day numbers as datetime64[ns], NaT where undefined."""
+    dates = days.astype("datetime64[D]").astype("datetime64[ns]")
+    dates[~defined] = np.datetime64("NaT")
+    return dates
+
+
+# ---------------------------------------------------------------------------
+# Per-client reductions
+# ---------------------------------------------------------------------------
+
+
+def _day_extremes(client: np.ndarray, day: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last day per client (0 where the client has none; mask them)."""
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.minimum.at(first, client, day)
+    np.maximum.at(last, client, day)
+    none = first > last
+    first[none] = last[none] = 0
+    return first, last
+
+
+def _active_months(client: np.ndarray, month: np.ndarray, n: int) -> np.ndarray:
+    """Distinct calendar months per client."""
+    if not len(month):
+        return np.zeros(n, dtype=np.int64)
+    return _distinct_per_client(client, month - month.min(), n)
+
+
+def _distinct_per_client(client: np.ndarray, slot: np.ndarray, n: int) -> np.ndarray:
+    """Distinct ``slot`` values (non-negative integers) per client.
+
+    A client × slot bitmap when it is small enough (one scatter, one row sum);
+    otherwise the sorted distinct (client, slot) keys.
+    """
+    if not len(slot):
+        return np.zeros(n, dtype=np.int64)
+    width = int(slot.max()) + 1
+    if n * width <= _BITMAP_CELLS:
+        seen = np.zeros(n * width, dtype=bool)
+        seen[client * width + slot] = True
+        return seen.reshape(n, width).sum(axis=1, dtype=np.int64)
+    keys = np.sort(client.astype(np.int64) * width + slot)
+    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    return np.bincount(distinct // width, minlength=n).astype(np.int64)
+
+
+def _trend(ledger: _Ledger) -> np.ndarray:
+    """Net of the last 12 months over the 12 before, minus 1 (NaN without a positive base)."""
+    as_of = pd.Timestamp(ledger.as_of_day * _NS_PER_DAY)
+    year_ago = _day_number(as_of - pd.DateOffset(years=1), "as_of")
+    two_years_ago = _day_number(as_of - pd.DateOffset(years=2), "as_of")
+    day, client, amount, n = ledger.day, ledger.client, ledger.amount, ledger.n_clients
+    recent = day > year_ago
+    before = (day > two_years_ago) & ~recent
+    last_year = np.bincount(client[recent], amount[recent], minlength=n)
+    base = np.bincount(client[before], amount[before], minlength=n)
+    with np.errstate(all="ignore"):
+        return np.where(base > 0, last_year / base - 1, np.nan)
