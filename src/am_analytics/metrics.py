@@ -10,8 +10,9 @@ Definitions shared by the sales metrics
 * A sale is credited to ``sales.manager_id`` (who may differ from the client's
   owner).
 * An *order* is a sale with ``amount >= 0`` (a zero amount is a free order); a
-  negative amount is a refund or credit note. Refunds reduce ``sales_amount`` but are not orders, and a client
-  who only had a refund in the period is not active.
+  negative amount is a refund or credit note. Refunds reduce ``sales_amount``
+  but are not orders, and a client who only had a refund in the period is not
+  active.
 * A client is *active* for a manager in a period when the manager was credited
   with at least one of its orders in it.
 * Windows are half-open ``[start, end)``: the whole last day counts. When
