@@ -168,3 +168,20 @@ def test_a_later_order_never_increases_recency(client: str, back: int, amount: f
         client, never
     )
     assert after.loc[client, "frequency"] == before["frequency"].get(client, 0) + 1
+
+
+def test_refunds_that_cancel_leave_exactly_zero() -> None:
+    """Orders refunded in full net to exactly 0 whatever the order of addition, so
+    the client is flagged and has no trend base (float sums alone leave ~1e-12)."""
+    amounts = [3984.63, 12052.16, 0.1, 0.2, -0.3, -12052.16, -3984.63]
+    frame = pd.DataFrame(
+        {
+            "client_id": pd.Categorical(["G"] * len(amounts)),
+            "order_date": pd.to_datetime(["2025-03-01"] * len(amounts)),
+            "amount": amounts,
+        }
+    )
+    assert sum(amounts) != 0  # the residue this guards against
+    features = client_features(frame, as_of="2026-06-30")
+    assert features.loc["G", "monetary"] == 0.0 and features.loc["G", "net_nonpositive"]
+    assert np.isnan(features.loc["G", "trend"])

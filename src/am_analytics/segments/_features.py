@@ -101,7 +101,7 @@ def client_features(
     order_client, order_day = client[orders], day[orders]
     frequency = np.bincount(order_client, minlength=n)
     gross = np.bincount(order_client, amount[orders], minlength=n)
-    net = np.bincount(client, amount, minlength=n)
+    net = _net(client, amount, n)
     first, last = _day_extremes(order_client, order_day, n)
     has_orders = frequency > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -326,6 +326,20 @@ def _distinct_per_client(client: np.ndarray, slot: np.ndarray, n: int) -> np.nda
     return np.bincount(distinct // width, minlength=n).astype(np.int64)
 
 
+def _net(client: np.ndarray, amount: np.ndarray, n: int) -> np.ndarray:
+    """Net amount per client, exactly 0 where orders and refunds cancel.
+
+    Floating-point sums of amounts that cancel leave a residue of about 1e-12
+    whose sign depends on the order of addition; a residue under 1e-9 of the
+    client's turnover (the sum of absolute amounts) is set to 0, so that "net
+    is not positive" and "no base to compare with" do not depend on it.
+    """
+    net = np.bincount(client, amount, minlength=n)
+    turnover = np.bincount(client, np.abs(amount), minlength=n)
+    net[np.abs(net) <= 1e-9 * turnover] = 0.0
+    return net
+
+
 def _trend(ledger: _Ledger) -> np.ndarray:
     """Net of the last 12 months over the 12 before, minus 1 (NaN without a positive base)."""
     as_of = pd.Timestamp(ledger.as_of_day * _NS_PER_DAY)
@@ -334,7 +348,7 @@ def _trend(ledger: _Ledger) -> np.ndarray:
     day, client, amount, n = ledger.day, ledger.client, ledger.amount, ledger.n_clients
     recent = day > year_ago
     before = (day > two_years_ago) & ~recent
-    last_year = np.bincount(client[recent], amount[recent], minlength=n)
-    base = np.bincount(client[before], amount[before], minlength=n)
+    last_year = _net(client[recent], amount[recent], n)
+    base = _net(client[before], amount[before], n)
     with np.errstate(all="ignore"):
         return np.where(base > 0, last_year / base - 1, np.nan)
