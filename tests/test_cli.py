@@ -145,3 +145,27 @@ def test_score_with_a_bad_scorecard_exits_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == EXIT_UNUSABLE
     assert "unknown metric 'revenue'" in result.output
+
+
+def test_segments_prints_the_segments_and_writes_both_tables(tmp_path: Path) -> None:
+    """`segments` shows every segment's clients and writes clients and portfolios."""
+    clients, managers = tmp_path / "clients.csv", tmp_path / "managers.csv"
+    result = runner.invoke(
+        app,
+        [
+            "segments",
+            str(sample_dir()),
+            "--as-of",
+            "2026-11-15",
+            "--out",
+            str(clients),
+            "--portfolios",
+            str(managers),
+        ],
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    assert "Champions" in result.output and "Can't Lose" in result.output
+    table = pd.read_csv(clients, encoding="utf-8-sig", index_col="client_id")
+    book = pd.read_csv(managers, encoding="utf-8-sig", index_col="manager_id")
+    assert len(table) == 1852 and book["clients"].sum() == 2000  # 148 clients never bought
+    assert {"segment", "tier", "expected_value", "next_action_zh"} <= set(table.columns)

@@ -178,6 +178,64 @@ def _print_scores(console: Console, table: pd.DataFrame, period: str) -> None:
 
 
 @app.command()
+def segments(
+    directory: Annotated[Path, typer.Argument(help="Folder with the data files.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Date the data describes (YYYY-MM-DD). Default: today."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write one row per client (segment, tiers, value, next action) here."),
+    ] = None,
+    portfolios: Annotated[
+        Path | None,
+        typer.Option(help="Write one row per manager (clients and revenue by segment) here."),
+    ] = None,
+) -> None:
+    """Segment the clients: RFM segment, ABC tier, value tier, expected value, next action.
+
+    Prints the size and revenue of each segment. Exits 0 on success, 2 when
+    the input cannot be used.
+    """
+    from .dataset import load
+    from .segments import portfolio, segment_clients
+
+    console = _console()
+    try:
+        with Console(stderr=True).status(f"Reading and validating {directory} ..."):
+            data = load(directory, as_of=as_of or pd.Timestamp.today().normalize())
+        with Console(stderr=True).status("Segmenting clients ..."):
+            table = segment_clients(data)
+            book = portfolio(table, data.clients)
+    except AmAnalyticsError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    _print_segments(console, table, data.as_of)
+    for path, frame, what in ((out, table, "clients"), (portfolios, book, "managers")):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            frame.to_csv(path, encoding="utf-8-sig")
+            console.print(f"{len(frame):,} {what} written to {path}")
+
+
+def _print_segments(console: Console, table: pd.DataFrame, as_of: pd.Timestamp | None) -> None:
+    sizes = table.groupby("segment", observed=False).agg(
+        clients=("monetary", "size"), revenue=("monetary", "sum")
+    )
+    total = sizes["revenue"].sum()
+    view = Table(title=f"Clients by segment, as of {as_of:%Y-%m-%d}")
+    for name in ("segment", "clients", "revenue", "share"):
+        view.add_column(name, justify="left" if name == "segment" else "right")
+    for segment, row in sizes.iterrows():
+        share = row["revenue"] / total if total else float("nan")
+        view.add_row(
+            str(segment), f"{int(row['clients']):,}", f"{row['revenue']:,.0f}", f"{share:.1%}"
+        )
+    console.print(view)
+
+
+@app.command()
 def sample(
     out: Annotated[Path, typer.Option(help="Folder to write the tables to.")],
     managers: Annotated[int, typer.Option(help="Number of account managers.")] = 40,

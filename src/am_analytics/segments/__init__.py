@@ -18,8 +18,14 @@
 """
 
 from ._abc import abc_tiers
+from ._bgnbd import BetaGeoModel
+from ._clients import segment_clients
+from ._clustering import ValueSegmenter
+from ._clv import expected_value
 from ._features import client_features, rfm_summary
+from ._gamma_gamma import GammaGammaModel
 from ._history import segment_history
+from ._likelihood import ClvFitWarning
 from ._portfolio import Migration, migration, portfolio
 from ._rfm import RFMScorer, rfm_scores
 from ._rules import (
@@ -33,16 +39,21 @@ from ._rules import (
 from ._service import ServicePolicy, default_service_policy, load_service_policy, service_plan
 
 __all__ = [
+    "BetaGeoModel",
+    "ClvFitWarning",
+    "GammaGammaModel",
     "Migration",
     "RFMScorer",
     "Segment",
     "SegmentCondition",
     "SegmentRules",
     "ServicePolicy",
+    "ValueSegmenter",
     "abc_tiers",
     "client_features",
     "default_segment_rules",
     "default_service_policy",
+    "expected_value",
     "load_segment_rules",
     "load_service_policy",
     "migration",
@@ -50,6 +61,7 @@ __all__ = [
     "rfm_scores",
     "rfm_segments",
     "rfm_summary",
+    "segment_clients",
     "segment_history",
     "service_plan",
 ]
