@@ -185,3 +185,21 @@ def test_refunds_that_cancel_leave_exactly_zero() -> None:
     features = client_features(frame, as_of="2026-06-30")
     assert features.loc["G", "monetary"] == 0.0 and features.loc["G", "net_nonpositive"]
     assert np.isnan(features.loc["G", "trend"])
+
+
+def test_rfm_summary_matches_the_lifetimes_quickstart() -> None:
+    """lifetimes' Quickstart summarises its example transactions at 2014-12-31 as
+    (frequency, recency, T) = (0, 0, 298), (0, 0, 224), (6, 142, 292), (0, 0, 147),
+    (2, 9, 183) for customers 0-4; their transactions are in tests/data."""
+    raw = pd.read_csv(DATA / "lifetimes_example_transactions_0_4.csv")
+    sales = pd.DataFrame(
+        {
+            "client_id": pd.Categorical(raw["id"].astype(str)),
+            "order_date": pd.to_datetime(raw["date"]),
+            "amount": 1.0,  # the example has no amounts; any order will do
+        }
+    )
+    summary = rfm_summary(sales, as_of="2014-12-31")
+    documented = [[0, 0, 298], [0, 0, 224], [6, 142, 292], [0, 0, 147], [2, 9, 183]]
+    assert summary.index.tolist() == ["0", "1", "2", "3", "4"]
+    assert summary[["frequency", "recency", "T"]].to_numpy().tolist() == documented
