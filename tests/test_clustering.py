@@ -18,13 +18,13 @@ from sklearn.utils.validation import check_is_fitted
 
 import am_analytics as am
 from am_analytics.errors import AmAnalyticsError, ConfigError, DataValidationError
-from am_analytics.segments import _clustering
+from am_analytics.segments import _cluster_fitting
+from am_analytics.segments._cluster_fitting import _silhouettes
 from am_analytics.segments._clustering import (
     UNTIERED_NAME,
     NotFittedError,
     ValueSegmenter,
     _signed_log1p,
-    _silhouettes,
 )
 
 FEATURES = ["recency_days", "frequency", "monetary"]
@@ -151,7 +151,7 @@ def test_silhouette_ties_go_to_the_smaller_k(
         calls.extend(ks)
         return [scores.get(k, 0.5) for k in ks]
 
-    monkeypatch.setattr(_clustering, "_silhouettes", fake_silhouettes)
+    monkeypatch.setattr(_cluster_fitting, "_silhouettes", fake_silhouettes)
     assert ValueSegmenter().fit(frame).k_ == expected
     assert calls == [3, 4, 5, 6, 7, 8]
 
@@ -350,9 +350,9 @@ def test_predict_is_row_by_row(fitted_kmeans: ValueSegmenter) -> None:
 
 def test_minibatch_path_above_the_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     """Above the size threshold MiniBatchKMeans runs, finds the groups, ignores row order."""
-    monkeypatch.setattr(_clustering, "MINIBATCH_THRESHOLD", 1000)
-    monkeypatch.setattr(_clustering, "MINIBATCH_BATCH_SIZE", 256)
-    monkeypatch.setattr(_clustering, "MINIBATCH_INIT_ROWS", 500)
+    monkeypatch.setattr(_cluster_fitting, "MINIBATCH_THRESHOLD", 1000)
+    monkeypatch.setattr(_cluster_fitting, "MINIBATCH_BATCH_SIZE", 256)
+    monkeypatch.setattr(_cluster_fitting, "MINIBATCH_INIT_ROWS", 500)
     frame, group = separated()
     segmenter = ValueSegmenter(k=4).fit(frame)
     assert segmenter.algorithm_ == "minibatch-kmeans"
@@ -363,7 +363,7 @@ def test_minibatch_path_above_the_threshold(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_gmm_fits_on_a_sample_above_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     """A mixture fitted on a systematic sample still places every client."""
-    monkeypatch.setattr(_clustering, "GMM_FIT_ROWS", 400)
+    monkeypatch.setattr(_cluster_fitting, "GMM_FIT_ROWS", 400)
     frame, group = separated()
     segmenter = ValueSegmenter(k=4, method="gmm").fit(frame)
     assert segmenter.algorithm_ == "gmm"
