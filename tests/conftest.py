@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
+from hypothesis import settings
+
+# The same examples on every run, so that a red run can be reproduced and CI does
+# not depend on luck; HYPOTHESIS_PROFILE=explore draws fresh ones.
+settings.register_profile("deterministic", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 AS_OF = pd.Timestamp("2026-11-15")
 

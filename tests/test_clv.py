@@ -202,7 +202,8 @@ def test_the_quadrature_fallback_agrees_with_the_hypergeometric_formula(
     formula = _purchases_if_alive((r, alpha, a, b), t, xs, ages)
     assume(np.isfinite(formula).all())
     integrated = _purchases_by_quadrature(r, alpha, a, b, t, xs, ages)
-    np.testing.assert_allclose(integrated, formula, rtol=1e-9)
+    # scipy's 2F1 is good to about 1e-8 relative where it converges (checked against mpmath)
+    np.testing.assert_allclose(integrated, formula, rtol=1e-7)
 
 
 def test_a_new_client_expects_what_the_unconditional_formula_gives() -> None:
