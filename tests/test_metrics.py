@@ -224,7 +224,13 @@ def test_registry_lists_every_metric_with_direction_and_tables() -> None:
     assert set(required) <= set(listed.index)
     assert set(listed["direction"]) == {"higher", "lower"}
     lower = set(listed.index[listed["direction"] == "lower"])
-    assert lower == {"complaint_count", "complaints_per_100_clients", "median_resolution_hours"}
+    assert lower == {
+        "complaint_count",
+        "complaints_per_100_clients",
+        "median_resolution_hours",
+        "sla_breach_rate",
+        "overdue_count",
+    }
     assert listed["description"].str.len().min() > 20
     assert get_metric("rating_communication").tables == ("ratings",)
 

@@ -549,7 +549,7 @@ def manager_metrics(
     return frame.astype(dict.fromkeys(counts, np.int64))
 
 
-_COUNT_UNITS: Final = frozenset({"orders", "clients", "responses", "complaints"})
+_COUNT_UNITS: Final = frozenset({"orders", "clients", "responses", "complaints", "items"})
 
 
 def _requested(dataset: Dataset, names: Sequence[str] | None) -> list[tuple[str, Metric]]:
@@ -609,3 +609,16 @@ def _in_scope(ctx: MetricContext) -> np.ndarray:
     current = (managers["status"] != "left") & hired
     sold = ctx.per_manager(ctx.sales["manager"]) > 0
     return current.to_numpy() | sold
+
+
+def _register_extensions() -> None:
+    """Register the metrics of modules built on this one.
+
+    Imported last, so that they can import this module without a cycle.
+    """
+    from .feedback import register_feedback_metrics
+
+    register_feedback_metrics()
+
+
+_register_extensions()

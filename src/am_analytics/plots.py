@@ -1,4 +1,5 @@
-"""Figures of client segments, segment migration and manager portfolios.
+"""Figures of the analyses: segments and portfolios, satisfaction and complaint
+handling, training impact, skill gaps and the 9-box grid.
 
 Every function draws on the axes it is given (``ax=``; a new figure when
 none), forwards ``**kwargs`` to the matplotlib call that draws the data, and
@@ -43,9 +44,14 @@ __all__ = [
     "SEGMENT_NAMES_ZH",
     "MissingFontWarning",
     "migration_heatmap",
+    "nine_box",
     "portfolio_bars",
+    "satisfaction_funnel",
     "segment_bars",
     "segment_map",
+    "skill_gap_heatmap",
+    "sla_breaches",
+    "training_impact_plot",
 ]
 
 #: Fonts that cover Chinese, most preferred first (Linux, then Windows, then macOS).
@@ -521,3 +527,10 @@ def _reset_font_warning() -> None:
     """Let the next figure with Chinese labels warn again about a missing font (for tests)."""
     global _font_warning_shown
     _font_warning_shown = False
+
+
+# The figures of the feedback and development results live in modules of their
+# own that use the helpers above, so they are imported last.
+from ._plots_feedback import satisfaction_funnel, sla_breaches  # noqa: E402
+from ._plots_ladder import nine_box, skill_gap_heatmap  # noqa: E402
+from ._plots_training import training_impact_plot  # noqa: E402

@@ -1,0 +1,166 @@
+"""Skill gaps: each manager's calibrated competencies against their level and the next."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+
+from ..periods import PeriodLike, to_period
+from ._ladder import CareerLadder, _calibrated, _periods_within, _require
+
+
+def skill_gaps(
+    ratings: pd.DataFrame,
+    managers: pd.DataFrame,
+    *,
+    ladder: CareerLadder,
+    period: PeriodLike,
+) -> pd.DataFrame:
+    """Each manager's calibrated rating per competency against their level and the next.
+
+    Parameters
+    ----------
+    ratings
+        A validated ratings table. Ratings are calibrated on the whole frame
+        (:func:`~am_analytics.ratings.competency_scores`), so give all periods:
+        more ratings estimate rater leniency better.
+    managers
+        ``manager_id`` and ``level`` (``name`` is carried along if present).
+        Every row gets rows out; filter departed managers first if unwanted.
+    ladder
+        The :class:`CareerLadder`; it must not name a competency absent from
+        ``ratings`` (:class:`ConfigError`).
+    period
+        ``"2026Q3"``, ``"2026"``, ...: the calibrated ratings of the rating
+        periods lying within it are averaged.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per manager and ladder competency, in the order of
+        ``managers`` and of :attr:`CareerLadder.required_competencies`.
+
+    Raises
+    ------
+    ConfigError
+        If ``period`` cannot be read or the ladder names a competency that is
+        never rated.
+    DataValidationError
+        If ``managers`` lacks ``manager_id`` or ``level``.
+
+    Notes
+    -----
+    Output columns:
+
+    ``manager_id``, ``name`` (if given), ``level``
+        From ``managers``.
+    ``in_ladder``
+        Whether ``level`` is a level of the ladder (bool). A level outside it
+        is flagged, not an error (a ladder may cover part of an organisation):
+        its rows have ``next_level`` and the requirements and gaps missing.
+    ``next_level``
+        The level above; missing at the top of the ladder.
+    ``competency``
+    ``current``
+        Mean calibrated rating over the period's rating periods; NaN when the
+        manager was not rated on it then.
+    ``n_periods``
+        Rating periods averaged (int; 0 when unrated).
+    ``required_current``, ``required_next``
+        The minimums of the current and next level; NaN where the level asks
+        nothing of that competency (or there is no next level).
+    ``gap_current``, ``gap``
+        ``required - current`` clipped at 0, for the current and the next
+        level; 0 where nothing is required, NaN when ``current`` is NaN (an
+        unrated competency is not known to be met) or outside the ladder, and
+        for ``gap`` at the top of the ladder.
+
+    Examples
+    --------
+    >>> ratings = pd.DataFrame({
+    ...     "manager_id": pd.Categorical(["M1", "M1"]), "period": ["2026Q2", "2026Q3"],
+    ...     "rater_id": "S-1", "rater_role": "supervisor", "competency": "teamwork",
+    ...     "score": [2.5, 3.5]})
+    >>> managers = pd.DataFrame({"manager_id": ["M1"], "level": ["junior"]})
+    >>> from am_analytics.development import CareerLadder, CareerLevel
+    >>> ladder = CareerLadder((CareerLevel("junior", competencies={"teamwork": 2.0}),
+    ...                        CareerLevel("senior", competencies={"teamwork": 3.5})))
+    >>> gaps = skill_gaps(ratings, managers, ladder=ladder, period="2026")
+    >>> gaps[["competency", "current", "n_periods", "required_next", "gap"]]
+      competency  current  n_periods  required_next  gap
+    0   teamwork      3.0          2            3.5  0.5
+    """
+    _require(managers, ["manager_id", "level"], "managers")
+    window = to_period(period)
+    scores = _calibrated(ratings)
+    ladder.check_competencies(scores["competency"].unique())
+    inside = _periods_within(scores["period"], window.start_time, window.end_time)
+    current = (
+        scores[inside]
+        .groupby(["manager_id", "competency"], sort=False)["score"]
+        .agg(current="mean", n_periods="count")
+        .reset_index()
+    )
+    return _gap_table(managers, current, ladder)
+
+
+def _gap_table(managers: pd.DataFrame, current: pd.DataFrame, ladder: CareerLadder) -> pd.DataFrame:
+    """Managers × ladder competencies with current ratings, requirements and gaps."""
+    keep = [c for c in ("manager_id", "name", "level") if c in managers.columns]
+    people = managers[keep].assign(manager_id=managers["manager_id"].astype("str"))
+    people["level"] = people["level"].astype("str").where(people["level"].notna())
+    people["in_ladder"] = people["level"].isin(ladder.names)
+    people["next_level"] = people["level"].map(dict(itertools.pairwise(ladder.names)))
+    competencies = pd.DataFrame(
+        {"competency": pd.Series(list(ladder.required_competencies), dtype="object")}
+    )
+    table = people.merge(competencies, how="cross")
+    table = table.merge(current, on=["manager_id", "competency"], how="left")
+    table["n_periods"] = table["n_periods"].fillna(0).astype("int64")
+    minimums = _minimums(ladder)
+    table = table.merge(
+        minimums.rename(columns={"level": "level", "required": "required_current"}),
+        on=["level", "competency"],
+        how="left",
+    ).merge(
+        minimums.rename(columns={"level": "next_level", "required": "required_next"}),
+        on=["next_level", "competency"],
+        how="left",
+    )
+    table["gap_current"] = _gap(table["required_current"], table["current"]).where(
+        table["in_ladder"]
+    )
+    gap_next = _gap(table["required_next"], table["current"])
+    table["gap"] = gap_next.where(table["next_level"].notna())
+    columns = [
+        *keep,
+        "in_ladder",
+        "next_level",
+        "competency",
+        "current",
+        "n_periods",
+        "required_current",
+        "required_next",
+        "gap_current",
+        "gap",
+    ]
+    return table[columns].reset_index(drop=True)
+
+
+def _gap(required: pd.Series, current: pd.Series) -> pd.Series:
+    """``required - current`` clipped at 0; 0 where nothing is required; NaN if unrated."""
+    shortfall = (required - current).clip(lower=0.0)
+    return shortfall.where(required.notna(), 0.0).where(current.notna())
+
+
+def _minimums(ladder: CareerLadder) -> pd.DataFrame:
+    """The ladder's competency minimums as a long frame: level, competency, required."""
+    rows = [
+        (level.name, competency, minimum)
+        for level in ladder.levels
+        for competency, minimum in level.competencies.items()
+    ]
+    return pd.DataFrame(rows, columns=["level", "competency", "required"]).astype(
+        {"level": "object", "competency": "object", "required": "float64"}
+    )

@@ -1,0 +1,690 @@
+"""The effect of training on an outcome: stacked difference in differences.
+
+Training summaries and the effect of training on an outcome (stacked difference-in-differences).
+
+Estimator
+---------
+:func:`training_impact` compares managers who completed a course with managers
+who had not (yet) completed one, before and after, on a manager × period panel
+of the outcome (net credited sales per quarter by default, on the log scale).
+
+* **Treatment.** A manager is treated from the day after the end of their first
+  *completed* course (of ``category`` when given; an uncompleted course is no
+  treatment). The period holding that day is event time 0; it is only partly
+  treated, so it gets its own coefficient and is not pooled into the effect.
+* **Stacked design** (Cengiz, Dube, Lindner & Zipperer 2019; Baker, Larcker &
+  Wang 2022). Managers first treated in the same period form a cohort. Each
+  cohort gets its own sub-panel over event times ``-pre .. post`` with *clean
+  controls*: managers never treated, or not treated before the end of that
+  window (not-yet-treated). The sub-panels are stacked and one regression is run
+  with manager × stack and period × stack fixed effects. An already-treated
+  manager is never a control, which avoids the bias of the plain two-way fixed
+  effects estimator under staggered adoption (Goodman-Bacon 2021), where early
+  cohorts act as controls for later ones.
+* **Effect.** In the pooled regression the post periods (event time 1 ..
+  ``post``) share one coefficient against all pre periods; with ``log=True`` it
+  is a log ratio and is reported as a relative change, ``exp(b) - 1`` (0.15 =
+  +15 %), which is what a multiplicative lift of sales is. The interval is the
+  95 % t-interval, transformed the same way.
+* **Inference.** Standard errors are clustered by manager (a manager appears in
+  several stacks as a control), with statsmodels' small-sample correction and
+  t(G - 1) reference distribution, G the number of managers. The fixed effects
+  of manager × stack are absorbed by demeaning; they nest in the manager
+  clusters, so they are not counted in the correction (as Stata's ``reghdfe``).
+* **Pre-trend check.** A second regression replaces the pooled coefficients by
+  one per event time (reference: event time -1). The leads ``-pre .. -2`` are
+  tested jointly against 0 (F test, ``pre_trend_p``); a small p-value warns that
+  treated and control managers were drifting apart before training.
+* **Other categories.** With ``category`` given, completing a course of another
+  category may also move the outcome. Its exposure (the share of the period's
+  days after that completion, per other category) enters as a covariate, which
+  removes that noise when training of different categories is unrelated.
+
+Panel. Only complete periods up to ``as_of`` are used, and only periods in which
+the manager was employed throughout: from the first period starting on or after
+``hire_date``, and, for a manager no longer active, up to the period before the
+one of their last credited sale. With ``log=True`` periods with no positive
+outcome are dropped (counted in the note).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from ..errors import ConfigError
+from ..schemas import TRAINING_CATEGORIES
+from ._training import FloatArray, _check_training, _completed, _DateLike
+
+#: Period frequencies :func:`training_impact` accepts: quarters and months.
+IMPACT_FREQUENCIES: Final = ("Q", "M")
+
+
+#: Default minimum number of treated and of control managers for an estimate.
+MIN_GROUP: Final = 5
+
+
+#: Two-sided confidence level of the intervals.
+_CONFIDENCE: Final = 0.95
+
+
+#: The columns of :attr:`TrainingImpact.event_study`.
+_EVENT_COLUMNS: Final = ("event_time", "coef", "ci_low", "ci_high", "n_treated", "reference")
+
+
+class TrainingImpactWarning(UserWarning):
+    """Too few treated or control managers to estimate the effect of training."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TrainingImpact:
+    """The estimated effect of training on an outcome (see :func:`training_impact`).
+
+    Attributes
+    ----------
+    effect, ci_low, ci_high
+        The effect on the outcome over event times 1 .. ``post`` and its 95 %
+        interval: a relative change (``0.15`` = +15 %) when ``scale`` is
+        ``"relative"``, outcome units when ``"absolute"``. NaN when the groups
+        are too small.
+    p_value
+        Two-sided p-value of "no effect".
+    std_err
+        Standard error of the regression coefficient (log scale when relative).
+    n_treated, n_control
+        Distinct treated and control managers in the estimation sample.
+    pre_trend_p
+        p-value of the joint F test that the event-study leads are 0
+        (NaN with fewer than 2 pre periods).
+    event_study
+        One row per event time ``-pre .. post``: ``event_time``, ``coef``,
+        ``ci_low``, ``ci_high`` (same scale as ``effect``), ``n_treated``
+        (treated managers observed then) and ``reference`` (True for event time
+        -1, fixed at 0).
+    category, outcome, scale
+        What was estimated: ``category`` None means the first completed course
+        of any category.
+    n_cohorts, n_observations
+        Stacked cohorts and manager-period rows of the regression.
+    note
+        Why there is no estimate, or what was dropped on the way.
+    """
+
+    effect: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    std_err: float
+    n_treated: int
+    n_control: int
+    pre_trend_p: float
+    event_study: pd.DataFrame = field(repr=False)
+    category: str | None
+    outcome: str
+    scale: str
+    n_cohorts: int
+    n_observations: int
+    note: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scalar results as a one-row frame (without the event study).
+
+        Examples
+        --------
+        >>> empty = pd.DataFrame(columns=list(_EVENT_COLUMNS))
+        >>> TrainingImpact(0.1, 0.0, 0.2, 0.04, 0.05, 12, 20, 0.6, empty, "sales_skills",
+        ...                "sales_amount", "relative", 4, 300, "").to_frame().columns[:4].tolist()
+        ['category', 'outcome', 'effect', 'ci_low']
+        """
+        return pd.DataFrame(
+            {
+                "category": [self.category],
+                "outcome": [self.outcome],
+                "effect": [self.effect],
+                "ci_low": [self.ci_low],
+                "ci_high": [self.ci_high],
+                "p_value": [self.p_value],
+                "std_err": [self.std_err],
+                "n_treated": [self.n_treated],
+                "n_control": [self.n_control],
+                "pre_trend_p": [self.pre_trend_p],
+                "scale": [self.scale],
+                "n_cohorts": [self.n_cohorts],
+                "n_observations": [self.n_observations],
+                "note": [self.note],
+            }
+        ).astype({"category": "str", "n_treated": "int64", "n_control": "int64"})
+
+
+def training_impact(
+    training: pd.DataFrame,
+    dataset: Any,
+    *,
+    outcome: str = "sales_amount",
+    pre: int = 2,
+    post: int = 2,
+    category: str | None = None,
+    freq: str = "Q",
+    log: bool = True,
+    min_group: int = MIN_GROUP,
+    as_of: _DateLike | None = None,
+) -> TrainingImpact:
+    """The effect of completing a course on an outcome, by difference-in-differences.
+
+    Parameters
+    ----------
+    training
+        A validated training table; treatment is the first *completed* course.
+    dataset
+        The :class:`~am_analytics.Dataset` the outcome is measured on.
+    outcome
+        ``"sales_amount"`` (net credited sales, computed directly) or the name
+        of any registered metric (computed with
+        :func:`~am_analytics.metrics.manager_metrics` per period).
+    pre, post
+        Event-time window: ``pre`` periods before the completion period and
+        ``post`` after it (both at least 1).
+    category
+        Only courses of this category treat; None: a course of any category.
+    freq
+        ``"Q"`` (quarters) or ``"M"`` (months).
+    log
+        Estimate on the log of the outcome and report relative changes (right
+        for a multiplicative effect on sales); False: outcome units.
+    min_group
+        Fewest treated and control managers for an estimate (at least 2).
+    as_of
+        Use only periods complete by this day (default: the dataset's ``as_of``,
+        else the last order date).
+
+    Returns
+    -------
+    TrainingImpact
+        Effect, interval, p-value, group sizes, pre-trend check and event study.
+
+    Warns
+    -----
+    TrainingImpactWarning
+        With fewer than ``min_group`` treated or control managers: the effect is
+        NaN and ``note`` says why.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown outcome, category or frequency, or a bad window.
+    DataValidationError
+        If ``training`` lacks required columns.
+
+    Notes
+    -----
+    The estimator is described in the module docstring: a stacked
+    difference-in-differences with clean (never or not-yet-treated) controls,
+    manager × stack and period × stack fixed effects and standard errors
+    clustered by manager.
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> data = load_sample()
+    >>> impact = training_impact(data.training, data, category="sales_skills")
+    >>> bool(impact.ci_low < 0.15 < impact.ci_high), impact.scale
+    (True, 'relative')
+    """
+    _check_training(training)
+    _check_options(outcome=outcome, pre=pre, post=post, freq=freq, log=log, min_group=min_group)
+    _check_category(training, category)
+    panel = _Panel.build(dataset, outcome=outcome, freq=freq, log=log, as_of=as_of)
+    return _estimate(training, panel, category=category, pre=pre, post=post, min_group=min_group)
+
+
+def training_impact_by_category(
+    training: pd.DataFrame,
+    dataset: Any,
+    *,
+    outcome: str = "sales_amount",
+    pre: int = 2,
+    post: int = 2,
+    freq: str = "Q",
+    log: bool = True,
+    min_group: int = MIN_GROUP,
+    as_of: _DateLike | None = None,
+) -> pd.DataFrame:
+    """:func:`training_impact` for every category in ``training``, one row each.
+
+    Parameters are those of :func:`training_impact`; the outcome panel is built
+    once. Categories with too few managers get a NaN row and a
+    :class:`TrainingImpactWarning`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of :meth:`TrainingImpact.to_frame`, categories in the order of
+        :data:`~am_analytics.schemas.TRAINING_CATEGORIES` (unknown ones last).
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> data = load_sample()
+    >>> table = training_impact_by_category(data.training, data)
+    >>> table["category"].tolist()
+    ['sales_skills', 'product_knowledge', 'market_analysis', 'compliance']
+    """
+    _check_training(training)
+    _check_options(outcome=outcome, pre=pre, post=post, freq=freq, log=log, min_group=min_group)
+    panel = _Panel.build(dataset, outcome=outcome, freq=freq, log=log, as_of=as_of)
+    present = set(training["category"].dropna().astype("str"))
+    known = [c for c in TRAINING_CATEGORIES if c in present]
+    categories = known + sorted(present - set(known))
+    rows = [
+        _estimate(training, panel, category=c, pre=pre, post=post, min_group=min_group).to_frame()
+        for c in categories  # a handful of categories, each one regression
+    ]
+    if not rows:
+        return TrainingImpact.to_frame(_empty_impact(None, panel, "no training records")).iloc[:0]
+    return pd.concat(rows, ignore_index=True)
+
+
+def _check_options(
+    *, outcome: str, pre: int, post: int, freq: str, log: bool, min_group: int
+) -> None:
+    """Raise ConfigError for a bad outcome, window, frequency or group minimum."""
+    for name, value in (("pre", pre), ("post", post)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ConfigError(
+                f"{name} must be a whole number of periods of at least 1, got {value!r}; "
+                f"pass e.g. {name}=2"
+            )
+    if freq not in IMPACT_FREQUENCIES:
+        raise ConfigError(
+            f"freq must be one of {IMPACT_FREQUENCIES} (quarters or months), got {freq!r}"
+        )
+    if not isinstance(log, bool):
+        raise ConfigError(f"log must be True or False, got {log!r}")
+    if isinstance(min_group, bool) or not isinstance(min_group, (int, np.integer)) or min_group < 2:
+        raise ConfigError(
+            f"min_group must be a whole number of at least 2, got {min_group!r}; the default is "
+            f"{MIN_GROUP}"
+        )
+    if not isinstance(outcome, str):
+        raise ConfigError(f"outcome must be a metric name such as 'sales_amount', got {outcome!r}")
+    if outcome != "sales_amount":
+        from ..metrics import get_metric
+
+        get_metric(outcome)  # raises ConfigError naming the registered metrics
+
+
+def _check_category(training: pd.DataFrame, category: str | None) -> None:
+    """Raise ConfigError for a category neither canonical nor present in ``training``."""
+    if category is None:
+        return
+    present = set(training["category"].dropna().astype("str"))
+    if category not in TRAINING_CATEGORIES and category not in present:
+        raise ConfigError(
+            f"unknown training category {category!r}; the categories are "
+            f"{', '.join(TRAINING_CATEGORIES)} (this table has {', '.join(sorted(present))}). "
+            "Pass one of them or category=None for any course"
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Panel:
+    """The outcome per manager and complete period, restricted to full employment."""
+
+    frame: pd.DataFrame  # manager (str), t (int period index), y (float)
+    bounds: npt.NDArray[np.int64]  # period start times (ns), plus the end of the last
+    outcome: str
+    log: bool
+    dropped: int  # manager-periods without a positive outcome (log scale only)
+
+    @property
+    def n_periods(self) -> int:
+        return len(self.bounds) - 1
+
+    @classmethod
+    def build(
+        cls, dataset: Any, *, outcome: str, freq: str, log: bool, as_of: _DateLike | None
+    ) -> _Panel:
+        """Measure ``outcome`` per manager and period and keep fully employed periods."""
+        sales = dataset.sales
+        times = sales["order_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        periods = _complete_periods(dataset, times, freq=freq, as_of=as_of)
+        bounds = np.asarray(
+            [p.start_time.normalize().value for p in periods]
+            + [(periods[-1] + 1).start_time.normalize().value],
+            dtype=np.int64,
+        )
+        if outcome == "sales_amount":
+            values = _sales_per_period(dataset, times, bounds)
+        else:
+            values = _metric_per_period(dataset, outcome, periods, as_of)
+        frame = values.loc[_employed(dataset, times, values, bounds)]
+        y = frame["y"].to_numpy(dtype=np.float64)
+        keep = np.isfinite(y) & (y > 0) if log else np.isfinite(y)
+        dropped = int((~keep).sum()) if log else 0
+        frame = frame.loc[keep].assign(y=np.log(y[keep]) if log else y[keep])
+        return cls(frame.reset_index(drop=True), bounds, outcome, log, dropped)
+
+
+def _complete_periods(
+    dataset: Any, times: npt.NDArray[np.int64], *, freq: str, as_of: _DateLike | None
+) -> list[pd.Period]:
+    """The periods from the first order's to the last one complete by ``as_of``."""
+    if times.size == 0:
+        raise ConfigError("the dataset has no sales, so there is no outcome to compare")
+    cut = pd.Timestamp(as_of) if as_of is not None else dataset.as_of
+    cut = pd.Timestamp(times.max()) if cut is None else cut
+    first = pd.Timestamp(times.min()).to_period(freq)
+    # a period is complete when it ends on or before the day after as_of
+    last = (cut.normalize() + pd.Timedelta(days=1)).to_period(freq) - 1
+    if last < first:
+        raise ConfigError(
+            f"no complete {freq} period between the first order "
+            f"({pd.Timestamp(times.min()).date()}) and as_of {cut.date()}; use a later as_of "
+            "or freq='M'"
+        )
+    return list(pd.period_range(first, last, freq=freq))
+
+
+def _sales_per_period(
+    dataset: Any, times: npt.NDArray[np.int64], bounds: npt.NDArray[np.int64]
+) -> pd.DataFrame:
+    """Net credited sales of every manager of the managers table in every period."""
+    ids = dataset.managers["manager_id"].astype("str").to_numpy()
+    n_periods = len(bounds) - 1
+    manager = pd.Index(ids).get_indexer(dataset.sales["manager_id"].astype("str"))
+    period = np.searchsorted(bounds, times, side="right") - 1
+    inside = (manager >= 0) & (period >= 0) & (period < n_periods)
+    cell = manager[inside] * n_periods + period[inside]
+    amount = dataset.sales["amount"].to_numpy(dtype=np.float64)[inside]
+    totals = np.bincount(cell, weights=amount, minlength=ids.size * n_periods)
+    return pd.DataFrame(
+        {
+            "manager": np.repeat(ids, n_periods),
+            "t": np.tile(np.arange(n_periods), ids.size),
+            "y": totals,
+        }
+    )
+
+
+def _metric_per_period(
+    dataset: Any, outcome: str, periods: list[pd.Period], as_of: _DateLike | None
+) -> pd.DataFrame:
+    """A registered metric per manager and period (one manager_metrics call per period)."""
+    from ..metrics import manager_metrics
+
+    parts = []
+    for t, period in enumerate(periods):  # periods, not managers: a dozen calls
+        values = manager_metrics(dataset, period, metrics=[outcome], as_of=as_of)[outcome]
+        parts.append(
+            pd.DataFrame(
+                {"manager": values.index.astype("str"), "t": t, "y": values.to_numpy(np.float64)}
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _employed(
+    dataset: Any,
+    times: npt.NDArray[np.int64],
+    values: pd.DataFrame,
+    bounds: npt.NDArray[np.int64],
+) -> npt.NDArray[np.bool_]:
+    """Rows of ``values`` in periods the manager worked throughout.
+
+    From the first period starting on or after the hire date; for a manager no
+    longer active (left, on leave), before the period of their last credited
+    sale, since the date they stopped is not recorded and that period is partial.
+    """
+    managers = dataset.managers.assign(manager_id=dataset.managers["manager_id"].astype("str"))
+    managers = managers.set_index("manager_id")
+    row = managers.index.get_indexer(values["manager"])
+    t = values["t"].to_numpy()
+    first = np.zeros(len(managers), dtype=np.int64)
+    if "hire_date" in managers.columns:
+        hired = managers["hire_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        known = ~np.isnat(managers["hire_date"].to_numpy(dtype="datetime64[ns]"))
+        first = np.where(known, np.searchsorted(bounds[:-1], hired, side="left"), 0)
+    last = np.full(len(managers), len(bounds), dtype=np.int64)
+    if "status" in managers.columns:
+        gone = managers["status"].astype("str").to_numpy() != "active"
+        sales_row = managers.index.get_indexer(dataset.sales["manager_id"].astype("str"))
+        last_sale = np.full(len(managers), np.iinfo(np.int64).min)
+        valid = sales_row >= 0
+        np.maximum.at(last_sale, sales_row[valid], times[valid])
+        stop = np.searchsorted(bounds, last_sale, side="right") - 1
+        last = np.where(gone & (last_sale > np.iinfo(np.int64).min), stop, last)
+    found = row >= 0
+    safe = np.where(found, row, 0)
+    return found & (t >= first[safe]) & (t < last[safe])
+
+
+def _first_treated_day(training: pd.DataFrame, category: str | None) -> pd.Series:
+    """Per manager, the first day after the end of their first completed course (ns).
+
+    A course without an end date is taken to end on its start date.
+    """
+    rows = training.loc[_completed(training)]
+    if category is not None:
+        rows = rows.loc[rows["category"].astype("str") == category]
+    end = rows["start_date"]
+    if "end_date" in rows.columns:
+        end = rows["end_date"].fillna(rows["start_date"])
+    day = (end.dt.normalize() + pd.Timedelta(days=1)).to_numpy(dtype="datetime64[ns]")
+    series = pd.Series(day.view(np.int64), index=rows["manager_id"].astype("str").to_numpy())
+    return series.groupby(level=0).min()
+
+
+def _cohorts(panel: _Panel, first_day: pd.Series) -> FloatArray:
+    """Per panel row, the period index of the manager's first treated day (inf: never)."""
+    period = np.searchsorted(panel.bounds, first_day.to_numpy(), side="right") - 1.0
+    # treated after the last complete period: untreated within the panel
+    period[period >= panel.n_periods] = np.inf
+    lookup = pd.Series(period, index=first_day.index)
+    return panel.frame["manager"].map(lookup).fillna(np.inf).to_numpy(dtype=np.float64)
+
+
+def _exposure(panel: _Panel, first_day: pd.Series) -> FloatArray:
+    """Per panel row, the share of the period's days on or after ``first_day``."""
+    day = panel.frame["manager"].map(first_day).to_numpy(dtype=np.float64)
+    t = panel.frame["t"].to_numpy()
+    start = panel.bounds[t].astype(np.float64)
+    end = panel.bounds[t + 1].astype(np.float64)
+    share = (end - np.maximum(start, day)) / (end - start)
+    return np.nan_to_num(np.clip(share, 0.0, 1.0), nan=0.0)
+
+
+def _stack(
+    panel: _Panel, cohort: FloatArray, covariates: FloatArray, *, pre: int, post: int
+) -> pd.DataFrame:
+    """One sub-panel per cohort, its treated managers and clean controls, stacked.
+
+    Treated managers need a period before (event time <= -1) and after (>= 1)
+    treatment in their window; controls need two periods; cohorts without both
+    groups are dropped.
+    """
+    frame = panel.frame.assign(cohort=cohort)
+    for k in range(covariates.shape[1]):
+        frame[f"other_{k}"] = covariates[:, k]
+    t = frame["t"].to_numpy()
+    cohorts = np.unique(cohort[np.isfinite(cohort)])
+    parts = []
+    for g in cohorts:  # one sub-panel per treatment period: a dozen at most per year
+        window = (t >= g - pre) & (t <= g + post)
+        treated = cohort == g
+        part = frame.loc[window & (treated | (cohort > g + post))]
+        parts.append(part.assign(stack=int(g), treated=part["cohort"].to_numpy() == g))
+    if not parts:
+        return frame.iloc[:0].assign(stack=0, treated=False, event=0.0)
+    stacked = pd.concat(parts, ignore_index=True)
+    stacked["event"] = np.where(stacked["treated"], stacked["t"] - stacked["stack"], np.nan)
+    unit = stacked.groupby(["stack", "manager"], sort=False)
+    keep = np.where(
+        stacked["treated"],
+        (unit["event"].transform("min") <= -1) & (unit["event"].transform("max") >= 1),
+        unit["t"].transform("size") >= 2,
+    )
+    stacked = stacked.loc[keep]
+    groups = stacked.groupby("stack")["treated"]
+    complete = groups.transform("any") & ~groups.transform("all")
+    return stacked.loc[complete.to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def _estimate(
+    training: pd.DataFrame,
+    panel: _Panel,
+    *,
+    category: str | None,
+    pre: int,
+    post: int,
+    min_group: int,
+) -> TrainingImpact:
+    """Stack, check group sizes, fit the pooled and event-study regressions."""
+    first_day = _first_treated_day(training, category)
+    others: list[str] = []
+    if category is not None:
+        others = sorted(set(training["category"].dropna().astype("str")) - {category})
+    covariates = np.column_stack(
+        [np.zeros(len(panel.frame))]
+        + [_exposure(panel, _first_treated_day(training, other)) for other in others]
+    )[:, 1:]
+    stacked = _stack(panel, _cohorts(panel, first_day), covariates, pre=pre, post=post)
+    n_treated = int(stacked.loc[stacked["treated"], "manager"].nunique())
+    n_control = int(stacked.loc[~stacked["treated"], "manager"].nunique())
+    what = f"category {category!r}" if category is not None else "any category"
+    if n_treated < min_group or n_control < min_group:
+        note = (
+            f"too few managers to estimate the effect of {what} on {panel.outcome}: "
+            f"{n_treated} treated and {n_control} control managers with data around the "
+            f"training (at least {min_group} of each needed). Use more history, a wider "
+            "window (pre/post), freq='M', or pool categories (category=None)"
+        )
+        warnings.warn(note, TrainingImpactWarning, stacklevel=3)
+        return _empty_impact(category, panel, note, n_treated=n_treated, n_control=n_control)
+    pooled, event_study, pre_trend_p = _fit(stacked, pre=pre, post=post, log=panel.log)
+    notes = [f"stacked DiD over {stacked['stack'].nunique()} cohorts"]
+    if panel.dropped:
+        notes.append(f"{panel.dropped} manager-periods without positive {panel.outcome} dropped")
+    if others:
+        notes.append(f"adjusted for {', '.join(others)}")
+    return TrainingImpact(
+        **pooled,
+        n_treated=n_treated,
+        n_control=n_control,
+        pre_trend_p=pre_trend_p,
+        event_study=event_study,
+        category=category,
+        outcome=panel.outcome,
+        scale="relative" if panel.log else "absolute",
+        n_cohorts=int(stacked["stack"].nunique()),
+        n_observations=len(stacked),
+        note="; ".join(notes),
+    )
+
+
+def _empty_impact(
+    category: str | None, panel: _Panel, note: str, *, n_treated: int = 0, n_control: int = 0
+) -> TrainingImpact:
+    """A result without an estimate."""
+    return TrainingImpact(
+        effect=np.nan,
+        ci_low=np.nan,
+        ci_high=np.nan,
+        p_value=np.nan,
+        std_err=np.nan,
+        n_treated=n_treated,
+        n_control=n_control,
+        pre_trend_p=np.nan,
+        event_study=pd.DataFrame({c: pd.Series(dtype="float64") for c in _EVENT_COLUMNS}),
+        category=category,
+        outcome=panel.outcome,
+        scale="relative" if panel.log else "absolute",
+        n_cohorts=0,
+        n_observations=0,
+        note=note,
+    )
+
+
+def _fit(
+    stacked: pd.DataFrame, *, pre: int, post: int, log: bool
+) -> tuple[dict[str, float], pd.DataFrame, float]:
+    """The pooled effect, the event-study table and the pre-trend p-value."""
+    event = stacked["event"].to_numpy()
+    scale = np.expm1 if log else (lambda x: x)
+    covariates = [c for c in stacked.columns if c.startswith("other_")]
+
+    pooled_terms = {
+        "completion": event == 0,
+        "post": event >= 1,
+    }
+    result = _ols(stacked, pooled_terms, covariates)
+    coef = float(result.params["post"])
+    low, high = (float(v) for v in result.conf_int(alpha=1 - _CONFIDENCE).loc["post"])
+    pooled = {
+        "effect": float(scale(coef)),
+        "ci_low": float(scale(low)),
+        "ci_high": float(scale(high)),
+        "p_value": float(result.pvalues["post"]),
+        "std_err": float(result.bse["post"]),
+    }
+
+    times = [e for e in range(-pre, post + 1) if e != -1]
+    event_terms = {f"e{e}": event == e for e in times}
+    study = _ols(stacked, event_terms, covariates)
+    leads = [f"e{e}" for e in times if e <= -2]
+    pre_trend_p = np.nan
+    if leads:
+        restriction = np.zeros((len(leads), len(study.params)))
+        for i, name in enumerate(leads):  # at most pre - 1 rows
+            restriction[i, study.params.index.get_loc(name)] = 1.0
+        pre_trend_p = float(study.f_test(restriction).pvalue)
+    intervals = study.conf_int(alpha=1 - _CONFIDENCE)
+    names = [f"e{e}" for e in times]
+    observed = stacked.loc[stacked["treated"]].groupby("event")["manager"].nunique()
+    table = pd.DataFrame(
+        {
+            "event_time": times,
+            "coef": scale(study.params[names].to_numpy()),
+            "ci_low": scale(intervals.loc[names, 0].to_numpy()),
+            "ci_high": scale(intervals.loc[names, 1].to_numpy()),
+            "reference": False,
+        }
+    )
+    reference = pd.DataFrame(
+        {"event_time": [-1], "coef": [0.0], "ci_low": [0.0], "ci_high": [0.0], "reference": [True]}
+    )
+    table = pd.concat([table, reference], ignore_index=True).sort_values("event_time")
+    table["n_treated"] = table["event_time"].map(observed).fillna(0).astype("int64")
+    return pooled, table[list(_EVENT_COLUMNS)].reset_index(drop=True), pre_trend_p
+
+
+def _ols(stacked: pd.DataFrame, terms: dict[str, Any], covariates: list[str]) -> Any:
+    """OLS of y on ``terms`` with stack × manager and stack × period fixed effects.
+
+    The stack × manager effects are absorbed by demeaning within each
+    (stack, manager); the stack × period effects are dummies (one per stack
+    dropped). Standard errors are clustered by manager.
+    """
+    from statsmodels.regression.linear_model import OLS
+
+    design = pd.DataFrame({name: np.asarray(v, dtype=np.float64) for name, v in terms.items()})
+    for name in covariates:
+        design[name] = stacked[name].to_numpy(dtype=np.float64)
+    cell = stacked["stack"].astype("str") + ":" + stacked["t"].astype("str")
+    dummies = pd.get_dummies(cell, prefix="time", dtype=np.float64)
+    first_of_stack = stacked.groupby("stack")["t"].transform("min") == stacked["t"]
+    dropped = set("time_" + cell[first_of_stack])
+    dummies = dummies[[c for c in dummies.columns if c not in dropped]]
+    design = pd.concat([design, dummies.set_axis(design.index)], axis=1)
+    design["y"] = stacked["y"].to_numpy(dtype=np.float64)
+    unit = stacked["stack"].astype("str") + ":" + stacked["manager"]
+    within = design - design.groupby(unit.to_numpy()).transform("mean")
+    exog = within.drop(columns="y")
+    # a covariate constant within every unit is absorbed by its fixed effect
+    exog = exog.loc[:, (exog.abs() > 1e-12).any()]
+    clusters = pd.factorize(stacked["manager"])[0]
+    return OLS(within["y"], exog).fit(cov_type="cluster", cov_kwds={"groups": clusters}, use_t=True)
