@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from am_analytics import load_sample
-from am_analytics._plots_feedback import satisfaction_funnel, sla_breaches
 from am_analytics.errors import ConfigError, DataValidationError
 from am_analytics.feedback import (
     SlaPolicy,
@@ -21,6 +20,7 @@ from am_analytics.feedback import (
 )
 from am_analytics.feedback._satisfaction import _csat_stats, _shrink_weight, _shrinkage_prior
 from am_analytics.metrics import manager_metrics
+from am_analytics.plots import satisfaction_funnel, sla_breaches
 
 matplotlib.use("Agg")
 

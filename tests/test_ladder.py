@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from am_analytics import load_sample, plots
-from am_analytics._plots_ladder import nine_box, skill_gap_heatmap
 from am_analytics.development import (
     CareerLadder,
     CareerLevel,
@@ -28,6 +27,7 @@ from am_analytics.development import (
     skill_gaps,
 )
 from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.plots import _common, nine_box, skill_gap_heatmap
 
 AS_OF = "2026-10-01"  # 2026Q3 has ended, 2026Q4 has not
 
@@ -36,7 +36,7 @@ AS_OF = "2026-10-01"  # 2026Q3 has ended, 2026Q4 has not
 def _fresh_figures() -> Iterator[None]:
     """Each test starts with no figures and an unwarned font check, and closes what it made."""
     plt.close("all")
-    plots._reset_font_warning()
+    _common._reset_font_warning()
     yield
     plt.close("all")
 
@@ -492,7 +492,7 @@ def test_skill_gap_heatmap_with_chinese_names_warns_without_a_cjk_font() -> None
     gaps = pd.DataFrame(
         {"manager_id": ["M1"], "name": ["林洋"], "competency": ["teamwork"], "gap": [0.3]}
     )
-    if plots._installed_cjk_font() is not None:  # pragma: no cover - depends on the machine
+    if _common._installed_cjk_font() is not None:  # pragma: no cover - depends on the machine
         skill_gap_heatmap(gaps)
         return
     with pytest.warns(plots.MissingFontWarning, match="no CJK font"):
@@ -511,7 +511,7 @@ def test_nine_box_places_managers_in_their_boxes() -> None:
         }
     )
     _, ax = plt.subplots()
-    if plots._installed_cjk_font() is None:
+    if _common._installed_cjk_font() is None:
         with pytest.warns(plots.MissingFontWarning):
             assert nine_box(readiness, ax=ax) is ax
     else:  # pragma: no cover - depends on the machine

@@ -18,6 +18,7 @@ import pytest
 
 from am_analytics import plots
 from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.plots import _common
 from am_analytics.segments import migration
 
 SEGMENTS = pd.CategoricalDtype(["Champions", "Loyal", "At Risk", "Lost"])
@@ -27,7 +28,7 @@ SEGMENTS = pd.CategoricalDtype(["Champions", "Loyal", "At Risk", "Lost"])
 def _fresh_figures() -> Iterator[None]:
     """Each test starts with no figures and an unwarned font check, and closes what it made."""
     plt.close("all")
-    plots._reset_font_warning()
+    _common._reset_font_warning()
     yield
     plt.close("all")
 
@@ -183,7 +184,7 @@ def test_rc_params_are_left_as_found(
     monkeypatch: pytest.MonkeyPatch, features: pd.DataFrame
 ) -> None:
     """Chinese labels with a font found: the texts use it, the global settings do not change."""
-    monkeypatch.setattr(plots, "CJK_FONTS", ("DejaVu Serif",))  # stands in for a CJK font
+    monkeypatch.setattr(_common, "CJK_FONTS", ("DejaVu Serif",))  # stands in for a CJK font
     before = dict(matplotlib.rcParams)
     ax = plots.segment_bars(features, names=plots.SEGMENT_NAMES_ZH, title="客户分群")
     assert dict(matplotlib.rcParams) == before
@@ -196,20 +197,20 @@ def test_missing_cjk_font_warns_once(
     monkeypatch: pytest.MonkeyPatch, features: pd.DataFrame
 ) -> None:
     """No CJK font: the first Chinese figure warns, the next ones do not, until reset."""
-    monkeypatch.setattr(plots, "CJK_FONTS", ("No Such Font Family",))
+    monkeypatch.setattr(_common, "CJK_FONTS", ("No Such Font Family",))
     with pytest.warns(plots.MissingFontWarning, match="no CJK font is installed"):
         plots.segment_map(features, title="客户分群")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         plots.segment_bars(features, names=plots.SEGMENT_NAMES_ZH)
-    plots._reset_font_warning()
+    _common._reset_font_warning()
     with pytest.warns(plots.MissingFontWarning):
         plots.segment_bars(features, labels=("客户数", "收入"))
 
 
 def test_english_labels_never_warn(monkeypatch: pytest.MonkeyPatch, features: pd.DataFrame) -> None:
     """Without CJK characters the font is not looked for and nothing warns."""
-    monkeypatch.setattr(plots, "CJK_FONTS", ("No Such Font Family",))
+    monkeypatch.setattr(_common, "CJK_FONTS", ("No Such Font Family",))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ax = plots.segment_map(features)

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from am_analytics import from_frames, load_sample
-from am_analytics._plots_training import training_impact_plot
 from am_analytics.dataset import Dataset
 from am_analytics.development import (
     TrainingImpact,
@@ -25,6 +24,7 @@ from am_analytics.development import (
     training_summary,
 )
 from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.plots import training_impact_plot
 from am_analytics.sample import TRAINING_EFFECTS, generate
 
 # --- fixtures ---------------------------------------------------------------------------------

@@ -1,79 +1,20 @@
-"""Figures of the analyses: segments and portfolios, satisfaction and complaint
-handling, training impact, skill gaps and the 9-box grid.
-
-Every function draws on the axes it is given (``ax=``; a new figure when
-none), forwards ``**kwargs`` to the matplotlib call that draws the data, and
-returns the axes. They only read results (:func:`client_features` frames with
-``segment``, :class:`~am_analytics.segments._portfolio.Migration`,
-:func:`~am_analytics.segments._portfolio.portfolio`); the shares they show are
-sums of those results, no metric is computed here.
-
-matplotlib is imported inside the functions, so ``import am_analytics`` stays
-light; no global matplotlib state is read or left changed.
-
-Chinese labels
---------------
-Pass display names through ``names=`` (e.g. :data:`SEGMENT_NAMES_ZH`) or a
-Chinese ``title=``. When a label holds CJK characters, the first installed
-font of :data:`CJK_FONTS` is put first in the families of the figure's texts;
-if none is installed, a :class:`MissingFontWarning` is issued once per session
-and the labels are drawn with the default font (CJK glyphs then show as boxes).
-"""
+"""Figures of client segments, segment migration and manager portfolios."""
 
 from __future__ import annotations
 
-import re
-import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DataValidationError
+from ..errors import ConfigError, DataValidationError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .segments._portfolio import Migration
-
-__all__ = [
-    "CJK_FONTS",
-    "SEGMENT_COLOURS",
-    "SEGMENT_NAMES_ZH",
-    "MissingFontWarning",
-    "migration_heatmap",
-    "nine_box",
-    "portfolio_bars",
-    "satisfaction_funnel",
-    "segment_bars",
-    "segment_map",
-    "skill_gap_heatmap",
-    "sla_breaches",
-    "training_impact_plot",
-]
-
-#: Fonts that cover Chinese, most preferred first (Linux, then Windows, then macOS).
-CJK_FONTS: Final = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-    "Hiragino Sans GB",
-    "Heiti SC",
-    "Noto Sans CJK JP",
-    "Arial Unicode MS",
-)
-# CJK punctuation, kana, ideographs, Hangul, compatibility and full-width forms, extension B+
-_CJK_TEXT: Final = re.compile(
-    "[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f]"
-)
+    from ..segments._portfolio import Migration
+from ._common import _axes, _cjk_font, _display, _percent, _require
 
 #: Colours of the RFM segments: greens for the best, blues for the new, warm
 #: colours for the slipping, greys for the gone.
@@ -94,6 +35,8 @@ SEGMENT_COLOURS: Final = {
     "B": "#fdae61",
     "C": "#bdbdbd",
 }
+
+
 #: Chinese display names of the RFM segments, for ``names=``.
 SEGMENT_NAMES_ZH: Final = {
     "Champions": "冠军客户",
@@ -110,15 +53,6 @@ SEGMENT_NAMES_ZH: Final = {
     "new": "新增",
     "gone": "流失",
 }
-
-_font_warning_shown = False
-
-
-class MissingFontWarning(UserWarning):
-    """A figure has Chinese labels but no font that can draw them is installed."""
-
-
-# --- the figures --------------------------------------------------------------------------
 
 
 def segment_map(
@@ -381,30 +315,6 @@ def portfolio_bars(
     return ax
 
 
-# --- helpers --------------------------------------------------------------------------------
-
-
-def _axes(ax: Axes | None) -> Axes:
-    """The axes given, or those of a new figure."""
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, new = plt.subplots(figsize=(8, 5))
-    return new
-
-
-def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
-    """Raise a DataValidationError naming the columns a figure needs and ``frame`` lacks."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            f"{name} lacks the column(s) {missing} this figure needs; it has "
-            f"{list(map(str, frame.columns))}",
-            missing={name: missing},
-        )
-
-
 def _order(labels: pd.Series) -> list[str]:
     """The labels present, in their categories' order (or sorted)."""
     if isinstance(labels.dtype, pd.CategoricalDtype):
@@ -413,24 +323,12 @@ def _order(labels: pd.Series) -> list[str]:
     return sorted(str(v) for v in labels.dropna().unique())
 
 
-def _display(labels: Sequence[str], names: Mapping[str, str] | None) -> list[str]:
-    """The display names of labels (the label itself when it has none)."""
-    return [str(names.get(label, label)) if names else label for label in labels]
-
-
 def _colours(labels: Sequence[str]) -> list[Any]:
     """A colour per label: the segment's or tier's own, else from the tab20 palette."""
     from matplotlib import colormaps
 
     palette = colormaps["tab20"]
     return [SEGMENT_COLOURS.get(label, palette(i % 20)) for i, label in enumerate(labels)]
-
-
-def _percent() -> Any:
-    """A tick formatter writing shares as percentages."""
-    from matplotlib.ticker import PercentFormatter
-
-    return PercentFormatter(xmax=1.0, decimals=0)
 
 
 def _annotate_cells(ax: Axes, values: np.ndarray, *, dark: np.ndarray) -> None:
@@ -475,62 +373,3 @@ def _stack_columns(portfolio: pd.DataFrame, by: str) -> tuple[list[str], list[st
             f"features with a {by!r} column"
         )
     return columns, [c.removeprefix(prefix) for c in columns]
-
-
-@contextmanager
-def _cjk_font(ax: Axes, *texts: str) -> Iterator[str | None]:
-    """Draw with a CJK font when any text is Chinese; warn once when none is installed.
-
-    Yields the font family used, or None. Inside, the family is first in
-    ``font.family`` and ``font.sans-serif`` (restored on leaving); on leaving,
-    it is also put first on every text of ``ax``, so tick labels made before
-    and texts drawn later (when saving) keep it.
-    """
-    global _font_warning_shown
-    import matplotlib as mpl
-
-    if not any(_CJK_TEXT.search(text) for text in texts):
-        yield None
-        return
-    family = _installed_cjk_font()
-    if family is None:
-        if not _font_warning_shown:
-            _font_warning_shown = True
-            warnings.warn(
-                "the figure has Chinese labels but no CJK font is installed, so they will "
-                f"show as boxes; install one of {', '.join(CJK_FONTS[:6])}, ... (e.g. "
-                "apt install fonts-noto-cjk) and clear matplotlib's font cache",
-                MissingFontWarning,
-                stacklevel=4,
-            )
-        yield None
-        return
-    families = [family, *mpl.rcParams["font.family"]]
-    sans = [family, *mpl.rcParams["font.sans-serif"]]
-    with mpl.rc_context({"font.family": families, "font.sans-serif": sans}):
-        yield family
-    from matplotlib.text import Text
-
-    for text in ax.findobj(Text):
-        text.set_fontfamily(families)
-
-
-def _installed_cjk_font() -> str | None:
-    """The first font of :data:`CJK_FONTS` that matplotlib's font manager knows."""
-    from matplotlib import font_manager
-
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
-
-
-def _reset_font_warning() -> None:
-    """Let the next figure with Chinese labels warn again about a missing font (for tests)."""
-    global _font_warning_shown
-    _font_warning_shown = False
-
-
-# The figures of the feedback and development results live in modules of their
-# own that use the helpers above, so they are imported last.
-from ._plots_feedback import satisfaction_funnel, sla_breaches  # noqa: E402
-from ._plots_ladder import nine_box, skill_gap_heatmap  # noqa: E402
-from ._plots_training import training_impact_plot  # noqa: E402

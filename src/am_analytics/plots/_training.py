@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .plots import _axes, _cjk_font, _percent, _require
+from ._common import _axes, _cjk_font, _percent, _require
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from .development import TrainingImpact
+    from ..development import TrainingImpact
 
 __all__ = ["training_impact_plot"]
 

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import ConfigError, DataValidationError
-from .plots import _axes, _cjk_font, _display, _percent, _require
+from ..errors import ConfigError, DataValidationError
+from ._common import _axes, _cjk_font, _display, _percent, _require
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

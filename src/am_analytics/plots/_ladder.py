@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from .development._readiness import NINE_BOX_NAMES
-from .plots import _axes, _cjk_font, _require
+from ..development._readiness import NINE_BOX_NAMES
+from ._common import _axes, _cjk_font, _require
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
