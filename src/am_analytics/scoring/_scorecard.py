@@ -450,7 +450,8 @@ def default_scorecard() -> Scorecard:
     """The scorecard used when none is given (``scoring/default_scorecard.toml``).
 
     Seventy per cent quantitative — net sales 25 %, active clients 10 %, new
-    clients 5 %, client retention 10 %, CSAT 15 %, complaints per 100 clients
+    clients 5 %, client retention 10 %, CSAT (empirical-Bayes adjusted, so a
+    few glowing surveys do not outrank many good ones) 15 %, complaints per 100 clients
     5 % — and thirty per cent qualitative: calibrated ratings of communication,
     problem solving and teamwork, 10 % each. Values are normalised as mid-rank
     percentiles among the period's managers (robust to the heavy tail of
