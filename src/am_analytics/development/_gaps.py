@@ -6,8 +6,9 @@ import itertools
 
 import pandas as pd
 
+from .._checks import require_columns
 from ..periods import PeriodLike, to_period
-from ._ladder import CareerLadder, _calibrated, _periods_within, _require
+from ._ladder import CareerLadder, _calibrated, _periods_within
 
 
 def skill_gaps(
@@ -91,7 +92,7 @@ def skill_gaps(
       competency  current  n_periods  required_next  gap
     0   teamwork      3.0          2            3.5  0.5
     """
-    _require(managers, ["manager_id", "level"], "managers")
+    require_columns(managers, ["manager_id", "level"], "managers")
     window = to_period(period)
     scores = _calibrated(ratings)
     ladder.check_competencies(scores["competency"].unique())

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -31,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DataValidationError
+from ..config import read_packaged_toml, read_toml
+from ..errors import ConfigError
 from ..periods import to_period
 from ..ratings import competency_scores
 
@@ -284,12 +283,7 @@ def load_career_ladder(path: str | Path) -> CareerLadder:
     am_analytics.errors.ConfigError: ...: 'teamwork' needs 2.5 at 'senior' but 3.0 at 'junior'...
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read the career ladder {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    data = read_toml(path, what="career ladder")
     return CareerLadder.from_dict(data, source=str(path))
 
 
@@ -305,8 +299,9 @@ def default_career_ladder() -> CareerLadder:
     >>> default_career_ladder().names
     ('客户经理', '高级客户经理', '资深客户经理', '客户总监')
     """
-    text = resources.files(__package__).joinpath("default_ladder.toml").read_text("utf-8")
-    return CareerLadder.from_dict(tomllib.loads(text), source="default_ladder.toml")
+    return CareerLadder.from_dict(
+        read_packaged_toml(__package__, "default_ladder.toml"), source="default_ladder.toml"
+    )
 
 
 def _number(value: Any, where: str) -> float:
@@ -369,14 +364,3 @@ def _periods_within(periods: pd.Series, start: pd.Timestamp, end: pd.Timestamp) 
     starts = periods.map(lambda p: p.start_time)
     ends = periods.map(lambda p: p.end_time)
     return (starts >= start) & (ends <= end)
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    """Raise a DataValidationError naming the columns ``frame`` lacks."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            f"{name} lacks the column(s) {missing}; it has {list(map(str, frame.columns))}; "
-            f"add them (see docs/tables.md)",
-            missing={name: missing},
-        )

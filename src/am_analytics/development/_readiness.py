@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from .._checks import require_columns
 from ..errors import ConfigError
 from ..periods import PeriodLike
 from ._gaps import skill_gaps
@@ -17,7 +18,6 @@ from ._ladder import (
     CareerLadder,
     _calibrated,
     _parse_periods,
-    _require,
 )
 
 if TYPE_CHECKING:
@@ -200,8 +200,8 @@ def promotion_readiness(
     >>> out.loc[0, "status"], out.loc[0, "unmet"]
     ('ready within a period', 'teamwork 3.400 < 3.5 required')
     """
-    _require(score_history, ["manager_id", "period", "percentile"], "score_history")
-    _require(managers, ["manager_id", "level", "hire_date"], "managers")
+    require_columns(score_history, ["manager_id", "period", "percentile"], "score_history")
+    require_columns(managers, ["manager_id", "level", "hire_date"], "managers")
     if isinstance(trend_periods, bool) or not isinstance(trend_periods, int) or trend_periods < 2:
         raise ConfigError(f"trend_periods must be a whole number >= 2; found {trend_periods!r}")
     day = _timestamp(as_of)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -10,8 +9,9 @@ from typing import Final
 
 import pandas as pd
 
+from .._checks import require_columns
+from ..config import read_toml
 from ..errors import ConfigError
-from ._ladder import _require
 
 #: The competencies a course of each training category develops. Compliance
 #: courses keep a manager within the rules; they close no competency gap.
@@ -59,7 +59,7 @@ def catalog_from_training(
     0  TR-SS-01  sales_skills    communication
     1  TR-SS-01  sales_skills  problem_solving
     """
-    _require(training, ["course_id", "category"], "training")
+    require_columns(training, ["course_id", "category"], "training")
     courses = training[["course_id", "category"]].astype("str").drop_duplicates()
     return _explode_catalog(courses, courses["category"].map(competencies))
 
@@ -99,12 +99,7 @@ def load_training_catalog(
     ['client_focus', 'communication', 'teamwork']
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read the course catalogue {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    data = read_toml(path, what="course catalogue")
     raw = data.get("courses")
     if not isinstance(raw, list) or not raw:
         raise ConfigError(f"{path}: expected one or more [[courses]] tables")
@@ -184,8 +179,8 @@ def recommend_training(
     0         M1     1      MA-1  market_analysis  client_focus  0.5
     1         M1     2      LD-1       leadership      teamwork  0.2
     """
-    _require(gaps, ["manager_id", "competency", gap], "gaps")
-    _require(catalog, ["course_id", "category", "competency"], "catalog")
+    require_columns(gaps, ["manager_id", "competency", gap], "gaps")
+    require_columns(catalog, ["course_id", "category", "competency"], "catalog")
     open_gaps = pd.DataFrame(
         {
             "manager_id": gaps["manager_id"].astype("str").to_numpy(),
@@ -213,7 +208,7 @@ def recommend_training(
 
 def _drop_completed(offers: pd.DataFrame, completed: pd.DataFrame) -> pd.DataFrame:
     """Offers of courses the manager has not completed."""
-    _require(completed, ["manager_id", "course_id", "completed"], "completed")
+    require_columns(completed, ["manager_id", "course_id", "completed"], "completed")
     done = completed[completed["completed"].fillna(False).astype("bool")]
     taken = pd.MultiIndex.from_arrays(
         [done["manager_id"].astype("str"), done["course_id"].astype("str")]

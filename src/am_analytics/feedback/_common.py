@@ -23,17 +23,6 @@ BoolArray: TypeAlias = np.ndarray[Any, np.dtype[np.bool_]]
 _NS_PER_HOUR: Final = 3_600 * 10**9
 
 
-def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
-    """Raise a DataValidationError naming the required columns ``frame`` lacks."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            f"{name} lacks the required column(s) {missing}; it has "
-            f"{list(map(str, frame.columns))}; rename or add them",
-            missing={name: missing},
-        )
-
-
 def _group_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Group codes (-1 for missing) and the groups, all categories of a categorical."""
     if not isinstance(column.dtype, pd.CategoricalDtype):

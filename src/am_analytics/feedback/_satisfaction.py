@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._checks import require_columns
 from ..errors import DataValidationError
 from ..periods import PeriodLike, period_window, to_period
 
 if TYPE_CHECKING:
     from ..dataset import DateLike
-from ._common import FloatArray, _answers, _divide, _group_codes, _in_window, _require
+from ._common import FloatArray, _answers, _divide, _group_codes, _in_window
 
 #: The CSAT scale of the surveys table; interval ends are clipped to it.
 CSAT_SCALE: Final = (1.0, 5.0)
@@ -152,7 +153,7 @@ def satisfaction(
     >>> s.attrs["csat_prior"]["strength"]
     2.0
     """
-    _require(surveys, ["survey_date", by], "surveys")
+    require_columns(surveys, ["survey_date", by], "surveys")
     if "csat" not in surveys.columns and "nps" not in surveys.columns:
         raise DataValidationError(
             "surveys has neither a csat nor an nps column, so there is no satisfaction "

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from .._checks import require_columns
 from ..errors import ConfigError
 from ..periods import PeriodLike, period_window, to_period
 
@@ -24,7 +25,6 @@ from ._common import (
     _in_window,
     _nanoseconds,
     _per_group,
-    _require,
 )
 
 #: The kinds of feedback that need handling (and so have an SLA).
@@ -175,7 +175,7 @@ def feedback_summary(
     M1                   2             1                     24.0              0.5
     M2                   0             0                      NaN              NaN
     """
-    _require(feedback, _FEEDBACK_COLUMNS, "feedback")
+    require_columns(feedback, _FEEDBACK_COLUMNS, "feedback")
     policy = _policy(sla)
     now = _end_of_day(as_of)
     window = period_window(to_period(period), as_of=as_of)
@@ -261,7 +261,7 @@ def overdue(
     0          F2 2026-07-08 00:00:00           48.0
     1          F1 2026-07-09 12:00:00           12.0
     """
-    _require(feedback, _FEEDBACK_COLUMNS, "feedback")
+    require_columns(feedback, _FEEDBACK_COLUMNS, "feedback")
     now = _end_of_day(as_of)
     state = _sla_state(feedback, now, _policy(sla))
     late = state["actionable"] & state["open"] & (now.value > state["due_at"])

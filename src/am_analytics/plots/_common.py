@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from ..errors import DataValidationError
+from .._checks import require_columns
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -65,13 +65,7 @@ def _axes(ax: Axes | None) -> Axes:
 
 def _require(frame: pd.DataFrame, columns: list[str], name: str) -> None:
     """Raise a DataValidationError naming the columns a figure needs and ``frame`` lacks."""
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataValidationError(
-            f"{name} lacks the column(s) {missing} this figure needs; it has "
-            f"{list(map(str, frame.columns))}",
-            missing={name: missing},
-        )
+    require_columns(frame, columns, name, needed_by="this figure")
 
 
 def _display(labels: Sequence[str], names: Mapping[str, str] | None) -> list[str]:

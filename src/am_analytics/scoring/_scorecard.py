@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import itertools
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, get_args
 
 import numpy as np
 
+from ..config import read_packaged_toml, read_toml
 from ..errors import ConfigError
 from ..metrics import get_metric
 from ._weights import ahp_weights
@@ -437,12 +436,7 @@ def load_scorecard(path: str | Path) -> Scorecard:
     'ahp'
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read the scorecard {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    data = read_toml(path, what="scorecard")
     return Scorecard.from_dict(data, source=str(path))
 
 
@@ -465,5 +459,6 @@ def default_scorecard() -> Scorecard:
     >>> round(sum(c.weight for c in card.criteria), 6), card.grading.grades
     (1.0, ('A', 'B', 'C'))
     """
-    text = resources.files(__package__).joinpath("default_scorecard.toml").read_text("utf-8")
-    return Scorecard.from_dict(tomllib.loads(text), source="default_scorecard.toml")
+    return Scorecard.from_dict(
+        read_packaged_toml(__package__, "default_scorecard.toml"), source="default_scorecard.toml"
+    )

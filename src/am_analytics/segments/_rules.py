@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..config import read_packaged_toml, read_toml
 from ..errors import ConfigError, DataValidationError
 from ._rfm import BINS_ATTR, SCORE_COLUMNS, IntArray, _check_bins
 
@@ -377,12 +376,7 @@ def load_segment_rules(path: str | Path) -> SegmentRules:
     {'Rest': 6, 'Best': 2}
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read the segment rules {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    data = read_toml(path, what="segment rules")
     return SegmentRules.from_dict(data, source=str(path))
 
 
@@ -403,8 +397,10 @@ def default_segment_rules() -> SegmentRules:
     >>> rules.bins, len(rules.names)
     (5, 11)
     """
-    text = resources.files(__package__).joinpath("default_segment_rules.toml").read_text("utf-8")
-    return SegmentRules.from_dict(tomllib.loads(text), source="default_segment_rules.toml")
+    return SegmentRules.from_dict(
+        read_packaged_toml(__package__, "default_segment_rules.toml"),
+        source="default_segment_rules.toml",
+    )
 
 
 def rfm_segments(scores: pd.DataFrame, *, rules: SegmentRules | None = None) -> pd.DataFrame:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias, get_args
 
 import numpy as np
 import pandas as pd
 
+from ..config import read_packaged_toml, read_toml
 from ..dataset import DateLike
 from ..errors import ConfigError, DataValidationError
 from ._portfolio import RFM_SEGMENTS, _positions, _require
@@ -249,12 +248,7 @@ def load_service_policy(path: str | Path) -> ServicePolicy:
     'call within 3 days'
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read the service policy {path}: {error.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    data = read_toml(path, what="service policy")
     return ServicePolicy.from_dict(data, source=str(path))
 
 
@@ -272,8 +266,10 @@ def default_service_policy() -> ServicePolicy:
     >>> default_service_policy().segments == RFM_SEGMENTS
     True
     """
-    text = resources.files(__package__).joinpath("default_service_policy.toml").read_text("utf-8")
-    return ServicePolicy.from_dict(tomllib.loads(text), source="default_service_policy.toml")
+    return ServicePolicy.from_dict(
+        read_packaged_toml(__package__, "default_service_policy.toml"),
+        source="default_service_policy.toml",
+    )
 
 
 def service_plan(
