@@ -22,6 +22,7 @@ and the labels are drawn with the default font (CJK glyphs then show as boxes).
 
 from ._common import CJK_FONTS, MissingFontWarning
 from ._feedback import satisfaction_funnel, sla_breaches
+from ._goals import attainment_histogram, burn_up, team_heat_table
 from ._ladder import nine_box, skill_gap_heatmap
 from ._segments import (
     SEGMENT_COLOURS,
@@ -38,6 +39,8 @@ __all__ = [
     "SEGMENT_COLOURS",
     "SEGMENT_NAMES_ZH",
     "MissingFontWarning",
+    "attainment_histogram",
+    "burn_up",
     "migration_heatmap",
     "nine_box",
     "portfolio_bars",
@@ -46,5 +49,6 @@ __all__ = [
     "segment_map",
     "skill_gap_heatmap",
     "sla_breaches",
+    "team_heat_table",
     "training_impact_plot",
 ]
