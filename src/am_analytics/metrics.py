@@ -617,8 +617,10 @@ def _register_extensions() -> None:
     Imported last, so that they can import this module without a cycle.
     """
     from .feedback import register_feedback_metrics
+    from .goals import register_goal_metrics
 
     register_feedback_metrics()
+    register_goal_metrics()
 
 
 _register_extensions()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri, stdtrit
 
 from .._checks import require_columns
 from ..errors import DataValidationError
@@ -22,7 +22,7 @@ from ._common import FloatArray, _answers, _divide, _group_codes, _in_window
 CSAT_SCALE: Final = (1.0, 5.0)
 
 
-_Z95: Final = float(stats.norm.ppf(0.975))
+_Z95: Final = float(ndtri(0.975))
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +207,7 @@ def _t_interval(n: FloatArray, mean: FloatArray, ss: FloatArray) -> tuple[FloatA
     high = np.full(len(n), np.nan)
     ok = n >= 2
     se = np.sqrt(ss[ok] / (n[ok] - 1) / n[ok])
-    half = stats.t.ppf(0.975, n[ok] - 1) * se
+    half = stdtrit(n[ok] - 1, 0.975) * se
     low[ok] = np.clip(mean[ok] - half, *CSAT_SCALE)
     high[ok] = np.clip(mean[ok] + half, *CSAT_SCALE)
     return low, high

@@ -1,0 +1,304 @@
+"""The actual value of a goal's metric for its owner over a window of days.
+
+A *query* asks for one owner's value of one registry metric over the days
+``[start, end]`` (both inclusive). :func:`owner_actuals` answers many queries at
+once: it computes each distinct (metric, window) once for every manager with
+:class:`~am_analytics.metrics.MetricContext` and looks the owners up, so the
+work grows with the number of distinct windows, not with the number of goals.
+
+How a team's value is built from its managers' (the team is ``managers.team``
+as the managers table has it now):
+
+* **Additive metrics** (units ``currency``, ``clients``, ``orders``,
+  ``responses``, ``complaints``, ``items``): the sum over the team's managers.
+  ``new_clients`` counts a client once per manager credited on its first day,
+  so a first order shared by two team members counts twice, as it does for
+  each of them.
+* **Means with a natural weight** (:data:`TEAM_WEIGHTS`): the mean of the
+  managers' values weighted by that count (``csat_mean`` and ``nps`` by the
+  responses that answered that question, ``avg_order_value`` by the orders,
+  ``complaints_per_100_clients`` by
+  the active clients), which equals the metric computed over the team's rows.
+* **Other ratios and shares**: the unweighted mean of the managers who have a
+  value — an approximation, said here because there is no better general rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any, Final, TypeAlias
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ..errors import ConfigError
+from ..periods import Window
+
+FloatArray: TypeAlias = np.ndarray[Any, np.dtype[np.float64]]
+
+#: Units whose values add up over managers and over disjoint windows.
+ADDITIVE_UNITS: Final = frozenset(
+    {"currency", "clients", "orders", "responses", "complaints", "items"}
+)
+#: Mean metrics and the count metric that weighs a manager's value in a team's.
+TEAM_WEIGHTS: Final = {
+    "csat_mean": "survey_count",
+    "nps": "survey_count",
+    "avg_order_value": "order_count",
+    "complaints_per_100_clients": "active_clients",
+}
+#: Survey means and the answer column they average (their weight counts its answers).
+_ANSWER_COLUMNS: Final = {"csat_mean": "csat", "nps": "nps"}
+#: Metrics that add up over disjoint windows (so a period's value is the sum
+#: of its weeks'). ``active_clients`` is a count but not additive over time.
+TIME_ADDITIVE: Final = frozenset(
+    {"sales_amount", "order_count", "new_clients", "survey_count", "complaint_count"}
+)
+_QUERY_COLUMNS: Final = ("owner_id", "owner_kind", "metric", "start", "end")
+_DAY: Final = pd.Timedelta(days=1)
+
+
+def is_additive(metric: str) -> bool:
+    """Whether ``metric`` accumulates over the days of a period (a count or an amount).
+
+    Examples
+    --------
+    >>> is_additive("sales_amount"), is_additive("csat_mean")
+    (True, False)
+    """
+    return metric in TIME_ADDITIVE
+
+
+def owner_actuals(queries: pd.DataFrame, dataset: Dataset) -> FloatArray:
+    """The value of each query's metric for its owner over ``[start, end]``.
+
+    Parameters
+    ----------
+    queries
+        Columns ``owner_id``, ``owner_kind`` (manager/team), ``metric``,
+        ``start`` and ``end`` (inclusive days). Optional ``period_start`` and
+        ``period_end`` give the goal period a window belongs to (metrics that
+        compare with the previous period, like ``client_retention``, need it);
+        by default the window is its own period.
+    dataset
+        A validated :class:`~am_analytics.Dataset` holding the metrics' tables.
+
+    Returns
+    -------
+    numpy.ndarray
+        One float per query, in order; NaN for an unknown owner, a window that
+        ends before it starts, or a metric undefined there (a mean without
+        answers).
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> data = load_sample()
+    >>> q = pd.DataFrame({"owner_id": ["M0001"], "owner_kind": ["manager"],
+    ...                   "metric": ["sales_amount"], "start": [pd.Timestamp("2026-07-01")],
+    ...                   "end": [pd.Timestamp("2026-09-30")]})
+    >>> bool(owner_actuals(q, data)[0] > 0)
+    True
+    """
+    from ..metrics import get_metric
+
+    out = np.full(len(queries), np.nan)
+    if len(queries) == 0:
+        return out
+    missing = [c for c in _QUERY_COLUMNS if c not in queries.columns]
+    if missing:
+        raise ConfigError(f"actual-value queries need the columns {', '.join(missing)}")
+    lookup = _OwnerLookup(dataset)
+    starts = pd.to_datetime(queries["start"]).dt.normalize()
+    ends = pd.to_datetime(queries["end"]).dt.normalize()
+    p_start = pd.to_datetime(queries.get("period_start", starts)).dt.normalize()
+    p_end = pd.to_datetime(queries.get("period_end", ends)).dt.normalize()
+    keys = pd.DataFrame(
+        {
+            "metric": queries["metric"].to_numpy(),
+            "start": starts.to_numpy(),
+            "end": ends.to_numpy(),
+            "p_start": p_start.to_numpy(),
+            "p_end": p_end.to_numpy(),
+        }
+    )
+    rows_of = keys.groupby(list(keys.columns), sort=False).indices
+    owners = queries["owner_id"].astype(str).to_numpy()
+    kinds = queries["owner_kind"].astype(str).to_numpy()
+    # One metric computation per distinct window, for every manager at once.
+    for key, rows in rows_of.items():
+        metric, start, end, period_start, period_end = _unpack(key)
+        if end < start:
+            continue
+        values = _manager_values(dataset, get_metric(metric), metric, start, end, period_start,
+                                 period_end)  # fmt: skip
+        out[rows] = lookup.values(values, metric, owners[rows], kinds[rows])
+    return out
+
+
+def _unpack(key: Hashable) -> tuple[str, pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """A group key of :func:`owner_actuals` as typed values."""
+    parts: tuple[Any, ...] = tuple(key)  # type: ignore[arg-type]
+    metric, start, end, period_start, period_end = parts
+    return (
+        str(metric),
+        pd.Timestamp(start),
+        pd.Timestamp(end),
+        pd.Timestamp(period_start),
+        pd.Timestamp(period_end),
+    )
+
+
+def manager_window_values(
+    dataset: Dataset, metric: str, start: pd.Timestamp, end: pd.Timestamp
+) -> dict[str, FloatArray]:
+    """``metric`` (and its team weight) per managers-table row over ``[start, end]``.
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> v = manager_window_values(load_sample(), "csat_mean", pd.Timestamp("2026-07-01"),
+    ...                           pd.Timestamp("2026-09-30"))
+    >>> sorted(v)
+    ['csat_mean', 'survey_count']
+    """
+    from ..metrics import get_metric
+
+    return _manager_values(dataset, get_metric(metric), metric, start, end, start, end)
+
+
+def _manager_values(
+    dataset: Dataset,
+    metric_def: Any,
+    metric: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    period_start: pd.Timestamp,
+    period_end: pd.Timestamp,
+) -> dict[str, FloatArray]:
+    """The metric and its weight metric, per manager row, over one window."""
+    from ..metrics import MetricContext, get_metric
+
+    ctx = MetricContext(
+        dataset, _context_period(period_start, period_end), Window(start, end + _DAY)
+    )
+    values = {metric: _as_vector(metric_def.compute(ctx), metric)}
+    weight = TEAM_WEIGHTS.get(metric)
+    if metric in _ANSWER_COLUMNS:
+        # weigh by the answers the mean is taken over, not by every response
+        surveys = ctx.rows_in("surveys", "survey_date")
+        answered = surveys[_ANSWER_COLUMNS[metric]].notna().to_numpy()
+        values[str(weight)] = ctx.per_manager(ctx.manager_codes(surveys)[answered])
+    elif weight is not None:
+        values[weight] = _as_vector(get_metric(weight).compute(ctx), weight)
+    return values
+
+
+def _as_vector(values: FloatArray | pd.DataFrame, metric: str) -> FloatArray:
+    """One float per manager row (a metric family member is picked by name)."""
+    if isinstance(values, pd.DataFrame):
+        if metric not in values.columns:
+            return np.full(len(values), np.nan)
+        return values[metric].to_numpy(dtype=np.float64)
+    return np.asarray(values, dtype=np.float64)
+
+
+def _context_period(start: pd.Timestamp, end: pd.Timestamp) -> pd.Period:
+    """The calendar period ``[start, end]`` is (quarter, month or year), else a day."""
+    for freq in ("Q", "M", "Y"):
+        period = pd.Period(start, freq=freq)
+        if period.start_time.normalize() == start and period.end_time.normalize() == end:
+            return period
+    return pd.Period(start, freq="D")
+
+
+class _OwnerLookup:
+    """Maps owners (managers or teams) onto the manager rows their values come from."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        managers = dataset.managers
+        self.manager_row = pd.Index(managers["manager_id"].astype(str))
+        teams = managers["team"] if "team" in managers.columns else pd.Series(pd.NA, managers.index)
+        codes, names = pd.factorize(teams.astype("str").where(teams.notna()), sort=False)
+        self.team_index = pd.Index(names.astype(str))
+        # membership[t, m] is 1 when manager row m belongs to team t
+        self.membership = np.zeros((len(names), len(managers)))
+        known = codes >= 0
+        self.membership[codes[known], np.flatnonzero(known)] = 1.0
+
+    def team_values(self, values: dict[str, FloatArray], metric: str) -> FloatArray:
+        """The metric per team from its managers' values (see the module's rules)."""
+        value = values[metric]
+        present = ~np.isnan(value)
+        filled = np.where(present, value, 0.0)
+        if metric in TEAM_WEIGHTS:
+            weight = np.where(present, values[TEAM_WEIGHTS[metric]], 0.0)
+            return _safe_ratio(self.membership @ (filled * weight), self.membership @ weight)
+        if metric in TIME_ADDITIVE or _unit(metric) in ADDITIVE_UNITS:
+            return self.membership @ filled
+        return _safe_ratio(self.membership @ filled, self.membership @ present.astype(float))
+
+    def values(
+        self, values: dict[str, FloatArray], metric: str, owners: np.ndarray, kinds: np.ndarray
+    ) -> FloatArray:
+        """The value of each owner, NaN for owners the tables do not know."""
+        out = np.full(len(owners), np.nan)
+        team = kinds == "team"
+        rows = self.manager_row.get_indexer(owners[~team])
+        found = rows >= 0
+        picked = out[~team]
+        picked[found] = values[metric][rows[found]]
+        out[~team] = picked
+        if team.any():
+            team_rows = self.team_index.get_indexer(owners[team])
+            per_team = self.team_values(values, metric)
+            found_team = team_rows >= 0
+            picked = out[team]
+            picked[found_team] = per_team[team_rows[found_team]]
+            out[team] = picked
+        return out
+
+
+def _unit(metric: str) -> str:
+    from ..metrics import get_metric
+
+    return get_metric(metric).unit
+
+
+def _safe_ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
+    """``numerator / denominator``, NaN where the denominator is not positive."""
+    out = np.full(numerator.shape, np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out
+
+
+def weekly_owner_series(
+    dataset: Dataset, metric: str, owners: pd.DataFrame, week_ends: pd.DatetimeIndex
+) -> FloatArray:
+    """An additive metric per owner and week: rows ``owners``, columns ``week_ends``.
+
+    Week ``j`` is the seven days ending on ``week_ends[j]`` (inclusive).
+    ``owners`` has columns ``owner_id`` and ``owner_kind``.
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> owners = pd.DataFrame({"owner_id": ["M0001", "华东一组"],
+    ...                        "owner_kind": ["manager", "team"]})
+    >>> ends = pd.date_range("2026-07-05", periods=3, freq="7D")
+    >>> weekly_owner_series(load_sample(), "sales_amount", owners, ends).shape
+    (2, 3)
+    """
+    from ..metrics import get_metric
+
+    lookup = _OwnerLookup(dataset)
+    metric_def = get_metric(metric)
+    ids = owners["owner_id"].astype(str).to_numpy()
+    kinds = owners["owner_kind"].astype(str).to_numpy()
+    out = np.zeros((len(owners), len(week_ends)))
+    for j, end in enumerate(week_ends):  # one pass per week of history, all owners at once
+        start = end - pd.Timedelta(days=6)
+        values = _manager_values(dataset, metric_def, metric, start, end, start, end)
+        out[:, j] = lookup.values(values, metric, ids, kinds)
+    return np.nan_to_num(out)

@@ -1,0 +1,571 @@
+"""Fair mid-period target adjustments: move targets with the market, never with the person.
+
+:func:`recommend_adjustments` splits each manager's deviation from plan into a
+*market* part — how the manager's peers (the rest of the team, or of the
+region) are doing against their own expectations — and an *individual* part,
+and proposes to move the target only by the market part, only for the rest of
+the period, within a cap and only when the market deviation passes a trigger.
+:func:`apply_adjustments` writes the approved proposals as new revisions, so
+the history of every target stays whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset, DateLike
+from ..errors import ConfigError
+from ..metrics import FloatArray, MetricContext, get_metric
+from ..periods import Window
+from ._rollup import _require, targets_in_force
+
+__all__ = [
+    "FLOW_METRICS",
+    "AdjustmentPolicy",
+    "apply_adjustments",
+    "recommend_adjustments",
+]
+
+#: Metrics that accumulate over the period (sums and counts of events), so that
+#: a linear expectation to date — target × elapsed share — makes sense.
+#: Means, shares and distinct counts (csat_mean, active_clients, ...) do not.
+FLOW_METRICS: Final = frozenset(
+    {"sales_amount", "order_count", "new_clients", "survey_count", "complaint_count"}
+)
+
+_LEVELS: Final = ("team", "region")
+_DAY: Final = pd.Timedelta(days=1)
+_PROPOSAL_COLUMNS: Final = (
+    "goal_id",
+    "revision",
+    "old_target",
+    "proposed_target",
+    "triggered",
+    "reason",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentPolicy:
+    """When and how far a target may move with the market.
+
+    Parameters
+    ----------
+    trigger
+        Propose only when the market deviation (peers' actual to date against
+        their expectation, minus 1) is beyond ``±trigger`` (default 0.10).
+    cap
+        The largest change of a target, as a share of the old target, either
+        way (default 0.15).
+    min_elapsed
+        Share of the period that must have passed before adjusting (default
+        0.25): early in a period the market reading is noise.
+    level
+        Whose results make the market: the rest of the manager's ``"team"``
+        (default) or ``"region"`` (a column of the managers table).
+    min_peers
+        Fewest other managers with a goal of the same metric and period in the
+        team or region for a market reading (default 2).
+    metrics
+        The goal metrics that may be adjusted; each must be in
+        :data:`FLOW_METRICS` (default ``("sales_amount",)``).
+
+    Raises
+    ------
+    ConfigError
+        If a number is out of range, ``level`` unknown or a metric not a flow.
+
+    Examples
+    --------
+    >>> AdjustmentPolicy(trigger=0.05, cap=0.10).cap
+    0.1
+    >>> AdjustmentPolicy(cap=1.5)
+    Traceback (most recent call last):
+    ...
+    am_analytics.errors.ConfigError: AdjustmentPolicy.cap must be a share in (0, 1), ...
+    """
+
+    trigger: float = 0.10
+    cap: float = 0.15
+    min_elapsed: float = 0.25
+    level: Literal["team", "region"] = "team"
+    min_peers: int = 2
+    metrics: tuple[str, ...] = ("sales_amount",)
+
+    def __post_init__(self) -> None:
+        _check_share("trigger", self.trigger, low_open=False, example="0.10 for 10%")
+        _check_share("cap", self.cap, low_open=True, example="0.15 for ±15%")
+        _check_share("min_elapsed", self.min_elapsed, low_open=False, example="0.25")
+        if self.level not in _LEVELS:
+            raise ConfigError(
+                f"AdjustmentPolicy.level must be 'team' or 'region', not {self.level!r}"
+            )
+        if isinstance(self.min_peers, bool) or not isinstance(self.min_peers, int):
+            raise ConfigError(
+                f"AdjustmentPolicy.min_peers must be a whole number >= 1, not {self.min_peers!r}"
+            )
+        if self.min_peers < 1:
+            raise ConfigError(
+                f"AdjustmentPolicy.min_peers must be >= 1 (the market excludes the manager), "
+                f"not {self.min_peers}"
+            )
+        metrics: object = self.metrics  # a str would pass for a tuple of letters
+        if not isinstance(metrics, tuple) or not metrics:
+            raise ConfigError(
+                "AdjustmentPolicy.metrics must be a non-empty tuple of metric names such as "
+                f"('sales_amount',), not {self.metrics!r}"
+            )
+        unfit = [m for m in self.metrics if m not in FLOW_METRICS]
+        if unfit:
+            raise ConfigError(
+                f"AdjustmentPolicy.metrics: {', '.join(map(repr, unfit))} cannot be adjusted "
+                "with a linear expectation; choose among "
+                f"{', '.join(sorted(FLOW_METRICS))}"
+            )
+
+
+def _check_share(name: str, value: float, *, low_open: bool, example: str) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is a share in [0, 1) ((0, 1) if ``low_open``)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    low_ok = number and (value > 0 if low_open else value >= 0)
+    if not (number and low_ok and value < 1):
+        interval = "(0, 1)" if low_open else "[0, 1)"
+        raise ConfigError(
+            f"AdjustmentPolicy.{name} must be a share in {interval}, e.g. {example}; got {value!r}"
+        )
+
+
+def recommend_adjustments(
+    goals: pd.DataFrame,
+    dataset: Dataset,
+    *,
+    as_of: DateLike,
+    policy: AdjustmentPolicy | None = None,
+) -> pd.DataFrame:
+    """Propose new targets that follow the market, for the goals running at ``as_of``.
+
+    Parameters
+    ----------
+    goals
+        A validated goals table (all revisions); the target in force at
+        ``as_of`` (highest revision set on or before it) is the one adjusted.
+    dataset
+        The dataset the actuals come from (managers with their team/region,
+        and the tables the goal metrics need).
+    as_of
+        The day the proposal is made; actuals count up to and including it.
+    policy
+        Trigger, cap, minimum elapsed share, level; :class:`AdjustmentPolicy`
+        defaults when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per manager goal of the policy's metrics running at ``as_of``
+        (``period_start <= as_of < period_end``), triggered or not, in goal
+        order; a proposal is a row with ``triggered`` true.
+
+    Raises
+    ------
+    ConfigError
+        If ``policy`` is not an :class:`AdjustmentPolicy` or ``as_of`` is not a date.
+    DataValidationError
+        If ``goals`` lacks a required column or the managers table lacks ``level``.
+
+    Notes
+    -----
+    For a goal with target ``T`` and elapsed share ``e`` (days from the start
+    through ``as_of`` over the days of the period, both ends included):
+
+    * ``actual_to_date`` is the metric over ``[period_start, as_of]``, computed
+      by the metric registry; ``expected_to_date = T * e`` (a linear
+      expectation; a seasonal profile would need a history the goals of the
+      peers do not always have, so this is kept simple and self-contained).
+    * ``own_deviation = actual / expected - 1``.
+    * ``market_deviation`` is the same ratio over the *other* managers of the
+      owner's team (or region) with a goal of the same metric and period:
+      ``sum(peers' actual) / sum(peers' expected) - 1`` — leave-one-out, so a
+      manager's own results never move their own target. NaN with fewer than
+      ``policy.min_peers`` peers.
+    * ``individual_deviation = (1 + own) / (1 + market) - 1``: what is left of
+      the manager's deviation once the market is taken out. It is reported,
+      never acted on.
+    * The trigger fires when ``|market_deviation| > policy.trigger`` and
+      ``e >= policy.min_elapsed``. Then only the remaining share ``1 - e`` of
+      the target moves with the market: ``change_share = clip((1 - e) *
+      market_deviation, -cap, cap)`` and ``proposed_target = T * (1 +
+      change_share)``. Otherwise ``proposed_target = T``.
+
+    This guards against ratcheting: a manager far ahead in a flat market gets
+    no proposal, because their own results are not part of the market; one
+    ahead in a rising market gets the market's raise, not more. The formula is
+    the same for lower-is-better metrics (complaint_count): when complaints
+    rise across the team, the ceiling rises with them.
+
+    Output columns: ``goal_id``, ``revision``, ``owner_id``, ``metric``,
+    ``period_start``, ``period_end``, ``as_of``, ``level`` (team/region),
+    ``market`` (its name), ``n_peers``, ``elapsed_share``, ``actual_to_date``,
+    ``expected_to_date``, ``own_deviation``, ``market_deviation``,
+    ``individual_deviation``, ``triggered`` (bool), ``capped`` (bool: the
+    market part was cut to the cap), ``old_target``, ``proposed_target``,
+    ``change`` (proposed - old), ``change_share`` (change / old), ``reason``
+    (in words, with the numbers).
+
+    Examples
+    --------
+    Three managers of one team; M2 and M3 sell half of what their targets
+    expect by mid-quarter, so M1's market (M2 + M3) is 50% behind:
+
+    >>> import pandas as pd
+    >>> from am_analytics import from_frames
+    >>> data = from_frames(
+    ...     managers=pd.DataFrame({"manager_id": ["M1", "M2", "M3"], "name": ["a", "b", "c"],
+    ...                            "team": "East"}),
+    ...     clients=pd.DataFrame({"client_id": ["C1"], "manager_id": ["M1"]}),
+    ...     sales=pd.DataFrame({"order_id": ["S1", "S2", "S3"], "client_id": "C1",
+    ...                         "manager_id": ["M1", "M2", "M3"],
+    ...                         "order_date": "2026-07-10", "amount": [500.0, 250.0, 250.0]}))
+    >>> goals = pd.DataFrame({"goal_id": ["G1", "G2", "G3"], "owner_id": ["M1", "M2", "M3"],
+    ...     "metric": "sales_amount", "target": 1000.0, "owner_kind": "manager",
+    ...     "period_start": pd.Timestamp("2026-07-01"), "period_end": pd.Timestamp("2026-09-30"),
+    ...     "set_on": pd.Timestamp("2026-06-25"), "revision": 1})
+    >>> out = recommend_adjustments(goals, data, as_of="2026-08-15")
+    >>> out[["goal_id", "market_deviation", "triggered", "capped", "proposed_target"]]
+      goal_id  market_deviation  triggered  capped  proposed_target
+    0      G1             -0.50       True    True            850.0
+    1      G2             -0.25       True   False            875.0
+    2      G3             -0.25       True   False            875.0
+    """
+    policy = AdjustmentPolicy() if policy is None else policy
+    if not isinstance(policy, AdjustmentPolicy):
+        raise ConfigError(f"policy must be an AdjustmentPolicy, not {type(policy).__name__}")
+    day = _day(as_of)
+    _require(
+        goals,
+        ("goal_id", "owner_id", "metric", "target", "period_start", "period_end"),
+        "goals table",
+    )
+    _require(dataset.managers, ("manager_id", policy.level), "managers table")
+    running = _running_goals(goals, day, policy)
+    elapsed = _elapsed_share(running, day)
+    actual = _actual_to_date(running, dataset, day)
+    expected = running["target"].to_numpy(dtype=np.float64) * elapsed
+    market = (
+        dataset.managers.drop_duplicates("manager_id")
+        .set_index("manager_id")[policy.level]
+        .reindex(running["owner_id"].astype(str))
+        .to_numpy()
+    )
+    n_peers, market_deviation = _leave_one_out(running, market, actual, expected, policy)
+    own = _deviation(actual, expected)
+    out = pd.DataFrame(
+        {
+            "goal_id": running["goal_id"].to_numpy(),
+            "revision": running["revision"].to_numpy(dtype=np.int64),
+            "owner_id": running["owner_id"].to_numpy(),
+            "metric": running["metric"].to_numpy(),
+            "period_start": running["period_start"].to_numpy(),
+            "period_end": running["period_end"].to_numpy(),
+            "as_of": day,
+            "level": policy.level,
+            "market": market,
+            "n_peers": n_peers,
+            "elapsed_share": elapsed,
+            "actual_to_date": actual,
+            "expected_to_date": expected,
+            "own_deviation": own,
+            "market_deviation": market_deviation,
+            "individual_deviation": _deviation(1 + own, 1 + market_deviation),
+        }
+    )
+    return _propose(out, running["target"].to_numpy(dtype=np.float64), policy)
+
+
+def _day(as_of: DateLike) -> pd.Timestamp:
+    """``as_of`` as a midnight timestamp, or :class:`ConfigError`."""
+    try:
+        day = pd.Timestamp(as_of)
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"as_of must be a date like '2026-08-15', not {as_of!r}") from error
+    if pd.isna(day):
+        raise ConfigError(f"as_of must be a date like '2026-08-15', not {as_of!r}")
+    return day.normalize()
+
+
+def _running_goals(
+    goals: pd.DataFrame, day: pd.Timestamp, policy: AdjustmentPolicy
+) -> pd.DataFrame:
+    """Managers' goals of the policy's metrics in force and running on ``day``."""
+    current = targets_in_force(goals, as_of=day)
+    keep = (
+        (current["owner_kind"] == "manager")
+        & current["metric"].isin(policy.metrics)
+        & (current["period_start"] <= day)
+        & (current["period_end"] > day)
+    )
+    running = current[keep.to_numpy()]
+    position = pd.Index(goals["goal_id"].drop_duplicates()).get_indexer(running["goal_id"])
+    return running.iloc[np.argsort(position, kind="stable")]
+
+
+def _elapsed_share(running: pd.DataFrame, day: pd.Timestamp) -> FloatArray:
+    """Days from the start through ``day`` over the period's days, both ends included."""
+    start = running["period_start"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    end = running["period_end"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    today = day.to_datetime64().astype("datetime64[D]").astype(np.int64)
+    return ((today - start + 1) / (end - start + 1)).astype(np.float64)
+
+
+def _actual_to_date(running: pd.DataFrame, dataset: Dataset, day: pd.Timestamp) -> FloatArray:
+    """Each goal's metric over ``[period_start, day]`` from the metric registry."""
+    rows = pd.Index(dataset.managers["manager_id"]).get_indexer(running["owner_id"].astype(str))
+    out = np.full(len(running), np.nan)
+    # one computation per metric and start date (a handful), not per manager
+    keys = running[["metric", "period_start"]].drop_duplicates()
+    for metric, start in keys.itertuples(index=False):
+        window = Window(pd.Timestamp(start), day + _DAY)
+        context = MetricContext(dataset, pd.Period(start, freq="D"), window)
+        values = np.asarray(get_metric(metric).compute(context), dtype=np.float64)
+        mask = ((running["metric"] == metric) & (running["period_start"] == start)).to_numpy()
+        known = mask & (rows >= 0)
+        out[known] = values[rows[known]]
+    return out
+
+
+def _deviation(actual: FloatArray, expected: FloatArray) -> FloatArray:
+    """``actual / expected - 1``; NaN where the expectation is not positive (or NaN)."""
+    out = np.full(len(actual), np.nan)
+    with np.errstate(invalid="ignore"):
+        positive = expected > 0
+    np.divide(actual, expected, out=out, where=positive)
+    return out - 1
+
+
+def _leave_one_out(
+    running: pd.DataFrame,
+    market: np.ndarray,
+    actual: FloatArray,
+    expected: FloatArray,
+    policy: AdjustmentPolicy,
+) -> tuple[np.ndarray, FloatArray]:
+    """Peers and market deviation of each goal, the owner left out of their own market."""
+    measured = np.isfinite(actual) & np.isfinite(expected)
+    frame = pd.DataFrame(
+        {
+            "market": market,
+            "metric": running["metric"].to_numpy(),
+            "period_start": running["period_start"].to_numpy(),
+            "period_end": running["period_end"].to_numpy(),
+            "actual": np.where(measured, actual, 0.0),
+            "expected": np.where(measured, expected, 0.0),
+            "n": measured.astype(np.int64),
+        }
+    )
+    grouped = frame.groupby(["market", "metric", "period_start", "period_end"], dropna=False)
+    totals = grouped[["actual", "expected", "n"]].transform("sum")
+    n_peers = (totals["n"] - frame["n"]).to_numpy(dtype=np.int64)
+    peers_actual = (totals["actual"] - frame["actual"]).to_numpy(dtype=np.float64)
+    peers_expected = (totals["expected"] - frame["expected"]).to_numpy(dtype=np.float64)
+    deviation = _deviation(peers_actual, peers_expected)
+    known = pd.notna(market) & (n_peers >= policy.min_peers)
+    return np.where(pd.notna(market), n_peers, 0), np.where(known, deviation, np.nan)
+
+
+def _propose(out: pd.DataFrame, target: FloatArray, policy: AdjustmentPolicy) -> pd.DataFrame:
+    """Add the trigger, the capped proposal and the reason to ``out``."""
+    market = out["market_deviation"].to_numpy()
+    elapsed = out["elapsed_share"].to_numpy()
+    early = elapsed < policy.min_elapsed
+    with np.errstate(invalid="ignore"):
+        fires = np.abs(market) > policy.trigger
+    triggered = ~early & np.isfinite(market) & fires
+    raw = np.where(triggered, (1 - elapsed) * np.nan_to_num(market), 0.0)
+    change_share = np.clip(raw, -policy.cap, policy.cap)
+    proposed = target * (1 + change_share)
+    out["triggered"] = triggered
+    out["capped"] = triggered & (np.abs(raw) > policy.cap)
+    out["old_target"] = target
+    out["proposed_target"] = proposed
+    out["change"] = proposed - target
+    out["change_share"] = change_share
+    out["reason"] = _reasons(out, early, policy)
+    return out
+
+
+def _reasons(out: pd.DataFrame, early: np.ndarray, policy: AdjustmentPolicy) -> list[str]:
+    """The reason of each row in words, with the numbers."""
+    reasons = []
+    # text formatting is presentation, one string per proposal: a loop is the clear way
+    for row, too_early in zip(out.to_dict("records"), early, strict=True):
+        market = row["market"]
+        where = f"{row['level']} {market}" if pd.notna(market) else f"no {row['level']}"
+        peers = f"{where} ({row['n_peers']} peers, {row['owner_id']} excluded)"
+        individual = _percent(row["individual_deviation"])
+        if too_early:
+            reasons.append(
+                f"no adjustment: only {row['elapsed_share']:.0%} of the period has passed "
+                f"(the policy waits for {policy.min_elapsed:.0%})"
+            )
+        elif not np.isfinite(row["market_deviation"]):
+            reasons.append(
+                f"no adjustment: no market reading for {where} ({row['n_peers']} peers with "
+                f"a goal; the policy needs {policy.min_peers})"
+            )
+        elif not row["triggered"]:
+            reasons.append(
+                f"no adjustment: {peers} is {_percent(row['market_deviation'])} against its "
+                f"expectation to date, within the ±{policy.trigger:.0%} trigger; individual "
+                f"deviation {individual} is not a market move"
+            )
+        else:
+            cap = f", capped at ±{policy.cap:.0%}" if row["capped"] else ""
+            reasons.append(
+                f"market adjustment: {peers} is {_percent(row['market_deviation'])} against "
+                f"its expectation to date, beyond the ±{policy.trigger:.0%} trigger; the "
+                f"remaining {1 - row['elapsed_share']:.0%} of the period moves with it{cap}: "
+                f"target {row['old_target']:,.0f} → {row['proposed_target']:,.0f} "
+                f"({row['change_share']:+.1%}); individual deviation {individual} left unchanged"
+            )
+    return reasons
+
+
+def _percent(value: float) -> str:
+    """``+12.3%``, or ``n/a`` for NaN."""
+    return f"{value:+.1%}" if np.isfinite(value) else "n/a"
+
+
+def apply_adjustments(
+    goals: pd.DataFrame,
+    proposals: pd.DataFrame,
+    *,
+    approved: Iterable[str],
+    as_of: DateLike,
+) -> pd.DataFrame:
+    """Write approved proposals as new revisions of their goals.
+
+    Parameters
+    ----------
+    goals
+        The goals table (all revisions).
+    proposals
+        The output of :func:`recommend_adjustments`.
+    approved
+        The ``goal_id`` of each proposal to apply; each must be a triggered
+        proposal whose revision is still the goal's latest.
+    as_of
+        The day of approval: the new revisions' ``set_on``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``goals`` unchanged, with a ``previous_target`` column (NaN on rows
+        that do not record one), followed by one new row per approved goal.
+
+    Raises
+    ------
+    ConfigError
+        If an approved id is not a triggered proposal, the goal has a newer
+        revision than the one the proposal adjusted, or ``as_of`` precedes that
+        revision's ``set_on``.
+    DataValidationError
+        If ``goals`` or ``proposals`` lack a required column.
+
+    Notes
+    -----
+    A new row copies the revision it replaces with ``revision + 1``,
+    ``target = proposed_target``, ``set_on = as_of``, the proposal's
+    ``reason`` and ``previous_target`` = the replaced target. No row is changed
+    or dropped, so the target in force on any past date stays what it was.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> goals = pd.DataFrame({"goal_id": ["G1"], "owner_id": ["M1"], "metric": ["sales_amount"],
+    ...     "target": [1000.0], "period_start": [pd.Timestamp("2026-07-01")],
+    ...     "period_end": [pd.Timestamp("2026-09-30")], "owner_kind": ["manager"],
+    ...     "set_on": [pd.Timestamp("2026-06-25")], "revision": [1], "reason": [None]})
+    >>> proposals = pd.DataFrame({"goal_id": ["G1"], "revision": [1], "old_target": [1000.0],
+    ...     "proposed_target": [880.0], "triggered": [True], "reason": ["market adjustment"]})
+    >>> out = apply_adjustments(goals, proposals, approved=["G1"], as_of="2026-08-15")
+    >>> out[["goal_id", "revision", "target", "previous_target", "set_on"]]
+      goal_id  revision  target  previous_target     set_on
+    0      G1         1  1000.0              NaN 2026-06-25
+    1      G1         2   880.0           1000.0 2026-08-15
+    """
+    day = _day(as_of)
+    _require(
+        goals,
+        ("goal_id", "owner_id", "metric", "target", "period_start", "period_end"),
+        "goals table",
+    )
+    _require(proposals, _PROPOSAL_COLUMNS, "proposals frame")
+    chosen = _approved(proposals, approved)
+    latest = targets_in_force(goals)
+    latest = latest.set_index("goal_id").reindex(chosen["goal_id"])
+    _check_current(chosen, latest, day)
+    base = goals if "previous_target" in goals.columns else goals.assign(previous_target=np.nan)
+    # the replaced row, found by (goal_id, revision) in the original frame
+    revision = (
+        goals["revision"].fillna(1).astype(np.int64)
+        if "revision" in goals.columns
+        else pd.Series(1, index=goals.index)
+    )
+    key = goals["goal_id"].astype(str) + "\x00" + revision.astype(str)
+    wanted = chosen["goal_id"].astype(str) + "\x00" + chosen["revision"].astype(str)
+    rows = base.iloc[pd.Index(key).get_indexer(pd.Index(wanted))].copy()
+    new_revision = chosen["revision"].to_numpy(dtype=np.int64) + 1
+    rows["revision"] = pd.array(new_revision, dtype=_revision_dtype(goals))
+    rows["target"] = chosen["proposed_target"].to_numpy(dtype=np.float64)
+    rows["set_on"] = day
+    rows["reason"] = chosen["reason"].to_numpy()
+    rows["previous_target"] = chosen["old_target"].to_numpy(dtype=np.float64)
+    if "set_on" in goals.columns:
+        rows["set_on"] = rows["set_on"].astype(goals["set_on"].dtype)
+    if "reason" in goals.columns:
+        rows["reason"] = rows["reason"].astype(goals["reason"].dtype)
+    return pd.concat([base, rows], ignore_index=True)
+
+
+def _revision_dtype(goals: pd.DataFrame) -> Any:
+    """The dtype of ``goals["revision"]`` (int64 when the column is absent)."""
+    return goals["revision"].dtype if "revision" in goals.columns else np.dtype(np.int64)
+
+
+def _approved(proposals: pd.DataFrame, approved: Iterable[str]) -> pd.DataFrame:
+    """The triggered proposals named in ``approved``, or :class:`ConfigError`."""
+    ids = [approved] if isinstance(approved, str) else list(dict.fromkeys(approved))
+    triggered = proposals[proposals["triggered"].astype(bool).to_numpy()]
+    triggered = triggered[~triggered["goal_id"].duplicated(keep="last")]
+    unknown = [i for i in ids if i not in set(triggered["goal_id"])]
+    if unknown:
+        raise ConfigError(
+            f"approved goal(s) {', '.join(map(str, unknown))} have no triggered proposal; "
+            "approve only rows of recommend_adjustments() with triggered == True"
+        )
+    return triggered.set_index("goal_id").loc[ids].reset_index()
+
+
+def _check_current(chosen: pd.DataFrame, latest: pd.DataFrame, day: pd.Timestamp) -> None:
+    """Raise :class:`ConfigError` for proposals that are stale or approved too early."""
+    missing = latest["target"].isna().to_numpy() & latest["metric"].isna().to_numpy()
+    stale = missing | (latest["revision"].to_numpy() != chosen["revision"].to_numpy())
+    if stale.any():
+        names = ", ".join(chosen["goal_id"][stale].astype(str))
+        raise ConfigError(
+            f"the proposals for {names} adjust a revision that is not the goal's latest "
+            "(or the goal is not in goals); run recommend_adjustments() again on the "
+            "current goals"
+        )
+    if "set_on" in latest.columns:
+        early = (latest["set_on"] > day).to_numpy()
+        if early.any():
+            names = ", ".join(chosen["goal_id"][early].astype(str))
+            raise ConfigError(
+                f"as_of {day.date()} is before the revision being replaced was set for "
+                f"{names}; a new revision cannot predate the one it replaces"
+            )

@@ -1,0 +1,239 @@
+"""Tests of market-driven target adjustments and their application as revisions."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import am_analytics
+from am_analytics.errors import ConfigError
+from am_analytics.goals._adjust import AdjustmentPolicy, apply_adjustments, recommend_adjustments
+from am_analytics.schemas import table_schema
+
+START, END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")  # 92 days
+MID = pd.Timestamp("2026-08-15")  # day 46: half the period
+TEAM = ["M1", "M2", "M3", "M4"]
+
+
+@cache
+def team_data() -> am_analytics.Dataset:
+    """Four managers of one team and a fifth elsewhere; each sold 500 by 2026-07-10."""
+    managers = [*TEAM, "M5"]
+    return am_analytics.from_frames(
+        managers=pd.DataFrame(
+            {
+                "manager_id": managers,
+                "name": managers,
+                "team": ["East"] * 4 + ["West"],
+                "region": "China",
+            }
+        ),
+        clients=pd.DataFrame({"client_id": ["C1"], "manager_id": ["M1"]}),
+        sales=pd.DataFrame(
+            {
+                "order_id": [f"S{i}" for i in range(6)],
+                "client_id": "C1",
+                "manager_id": [*managers, "M1"],
+                "order_date": ["2026-07-10"] * 5 + ["2026-09-20"],  # the last is after MID
+                "amount": [500.0] * 5 + [10_000.0],
+            }
+        ),
+    )
+
+
+def team_goals(targets: list[float], *, owners: list[str] = TEAM) -> pd.DataFrame:
+    """Revision-1 sales goals of 2026Q3 for ``owners``."""
+    return pd.DataFrame(
+        {
+            "goal_id": [f"G{i + 1}" for i in range(len(targets))],
+            "owner_id": owners,
+            "metric": "sales_amount",
+            "target": np.asarray(targets, dtype=float),
+            "period_start": START,
+            "period_end": END,
+            "owner_kind": "manager",
+            "set_on": pd.Timestamp("2026-06-25"),
+            "revision": pd.array([1] * len(targets), dtype="Int64"),
+            "reason": pd.Series([None] * len(targets), dtype="str"),
+        }
+    )
+
+
+def test_market_part_by_hand() -> None:
+    """Peers at 50% of plan: -25% on the remaining half; own results are left out."""
+    goals = team_goals([1000.0, 2000.0, 2000.0, 2000.0])
+    out = recommend_adjustments(goals, team_data(), as_of=MID)
+    assert out["elapsed_share"].tolist() == pytest.approx([0.5] * 4)
+    assert out["expected_to_date"].tolist() == pytest.approx([500.0, 1000.0, 1000.0, 1000.0])
+    assert out["actual_to_date"].tolist() == [500.0] * 4  # the 2026-09-20 sale is after MID
+    # M1's peers sold 1500 against 3000 expected: -50%; M2's: 1500 against 2500: -40%
+    assert out["market_deviation"].tolist() == pytest.approx([-0.5, -0.4, -0.4, -0.4])
+    assert out["own_deviation"].tolist() == pytest.approx([0.0, -0.5, -0.5, -0.5])
+    assert out["individual_deviation"].iloc[0] == pytest.approx(1 / 0.5 - 1)
+    assert out["n_peers"].tolist() == [3] * 4
+    assert out["triggered"].all()
+    # half the period left: M1 -25% capped at -15%, M2 -20% capped at -15%
+    policy = AdjustmentPolicy(cap=0.30)
+    loose = recommend_adjustments(goals, team_data(), as_of=MID, policy=policy)
+    assert loose["change_share"].tolist() == pytest.approx([-0.25, -0.2, -0.2, -0.2])
+    assert loose["proposed_target"].tolist() == pytest.approx([750.0, 1600.0, 1600.0, 1600.0])
+    assert out["proposed_target"].tolist() == pytest.approx([850.0, 1700.0, 1700.0, 1700.0])
+    assert out["capped"].all() and not loose["capped"].any()
+    assert "-50.0%" in out["reason"].iloc[0] and "M1 excluded" in out["reason"].iloc[0]
+    assert "1,000 → 850" in out["reason"].iloc[0]
+
+
+def test_individually_ahead_in_flat_market_gets_no_raise() -> None:
+    """Ratchet guard: M1 at 5x plan while the peers are on plan gets no proposal."""
+    goals = team_goals([200.0, 1000.0, 1000.0, 1000.0])
+    out = recommend_adjustments(goals, team_data(), as_of=MID).set_index("goal_id")
+    assert out.loc["G1", "own_deviation"] == pytest.approx(4.0)
+    assert out.loc["G1", "market_deviation"] == pytest.approx(0.0)
+    assert not out.loc["G1", "triggered"]
+    assert out.loc["G1", "proposed_target"] == 200.0
+    assert "not a market move" in out.loc["G1", "reason"]
+
+
+def test_early_in_period_and_too_few_peers_give_no_proposal() -> None:
+    """Before min_elapsed, or with fewer than min_peers peers, nothing moves."""
+    goals = team_goals([4000.0] * 4)
+    early = recommend_adjustments(goals, team_data(), as_of="2026-07-15")
+    assert not early["triggered"].any() and (early["change"] == 0).all()
+    assert "waits for 25%" in early["reason"].iloc[0]
+    lonely = recommend_adjustments(
+        goals, team_data(), as_of=MID, policy=AdjustmentPolicy(min_peers=4)
+    )
+    assert lonely["market_deviation"].isna().all() and not lonely["triggered"].any()
+    # by region, M5 (West) joins the market of the others and vice versa
+    with_m5 = team_goals([4000.0] * 5, owners=[*TEAM, "M5"])
+    region = recommend_adjustments(
+        with_m5, team_data(), as_of=MID, policy=AdjustmentPolicy(level="region")
+    )
+    assert region["n_peers"].tolist() == [4] * 5
+    by_team = recommend_adjustments(with_m5, team_data(), as_of=MID)
+    assert by_team["n_peers"].tolist() == [3, 3, 3, 3, 0]
+
+
+def test_goals_not_running_or_not_in_policy_are_left_out() -> None:
+    """Finished goals, team goals and csat goals get no row; the revision in force is used."""
+    goals = team_goals([1000.0] * 4)
+    revised = goals.iloc[[0]].assign(
+        target=600.0, revision=pd.array([2], dtype="Int64"), set_on=pd.Timestamp("2026-08-01")
+    )
+    later = goals.iloc[[1]].assign(
+        target=1.0, revision=pd.array([2], dtype="Int64"), set_on=pd.Timestamp("2026-09-01")
+    )
+    csat = goals.iloc[[2]].assign(goal_id="C1", metric="csat_mean", target=4.5)
+    team = goals.iloc[[3]].assign(goal_id="T1", owner_id="East", owner_kind="team")
+    done = goals.iloc[[3]].assign(goal_id="D1", period_end=MID)
+    frame = pd.concat([goals, revised, later, csat, team, done], ignore_index=True)
+    out = recommend_adjustments(frame, team_data(), as_of=MID)
+    assert out["goal_id"].tolist() == ["G1", "G2", "G3", "G4"]
+    assert out["revision"].tolist() == [2, 1, 1, 1]
+    assert out["old_target"].tolist() == [600.0, 1000.0, 1000.0, 1000.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    targets=st.lists(st.floats(100.0, 50_000.0), min_size=4, max_size=4),
+    day=st.integers(0, 90),
+    trigger=st.floats(0.0, 0.9),
+    cap=st.floats(0.01, 0.5),
+    min_elapsed=st.floats(0.0, 0.9),
+)
+def test_never_beyond_cap_never_without_trigger(
+    targets: list[float], day: int, trigger: float, cap: float, min_elapsed: float
+) -> None:
+    """Changes stay within ±cap, and happen only when |market| > trigger after min_elapsed."""
+    policy = AdjustmentPolicy(trigger=trigger, cap=cap, min_elapsed=min_elapsed)
+    as_of = START + pd.Timedelta(days=day)
+    out = recommend_adjustments(team_goals(targets), team_data(), as_of=as_of, policy=policy)
+    assert len(out) == 4
+    share = out["change_share"].to_numpy()
+    assert np.all(np.abs(share) <= cap + 1e-12)
+    assert np.allclose(out["proposed_target"], out["old_target"] * (1 + share))
+    market = out["market_deviation"].to_numpy()
+    fired = (np.abs(market) > trigger) & (out["elapsed_share"].to_numpy() >= min_elapsed)
+    assert out["triggered"].tolist() == fired.tolist()
+    assert np.all(share[~fired] == 0)
+    # the change follows the market's sign and never exceeds the remaining share of it
+    remaining = 1 - out["elapsed_share"].to_numpy()
+    assert np.all(share * market >= 0)
+    assert np.all(np.abs(share) <= np.abs(remaining * market) + 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"trigger": -0.1}, "trigger"),
+        ({"cap": 0.0}, "cap"),
+        ({"cap": 1.2}, "cap"),
+        ({"min_elapsed": 1.0}, "min_elapsed"),
+        ({"level": "country"}, "level"),
+        ({"min_peers": 0}, "min_peers"),
+        ({"metrics": ("csat_mean",)}, "csat_mean"),
+        ({"metrics": "sales_amount"}, "tuple"),
+    ],
+)
+def test_policy_is_checked(options: dict[str, object], match: str) -> None:
+    """Out-of-range policies raise ConfigError naming the field."""
+    with pytest.raises(ConfigError, match=match):
+        AdjustmentPolicy(**options)  # type: ignore[arg-type]
+
+
+def test_apply_keeps_every_revision_and_passes_the_schema() -> None:
+    """Approved proposals add revision rows; the original rows are unchanged."""
+    goals = team_goals([1000.0, 2000.0, 2000.0, 2000.0])
+    proposals = recommend_adjustments(goals, team_data(), as_of=MID)
+    approved = ["G3", "G1"]
+    out = apply_adjustments(goals, proposals, approved=approved, as_of="2026-08-16")
+    assert len(out) == len(goals) + len(approved)
+    pdt.assert_frame_equal(out.iloc[: len(goals)][goals.columns], goals)
+    assert out.iloc[: len(goals)]["previous_target"].isna().all()
+    new = out.iloc[len(goals) :]
+    assert new["goal_id"].tolist() == approved
+    assert new["revision"].tolist() == [2, 2]
+    assert new["target"].tolist() == pytest.approx([1700.0, 850.0])
+    assert new["previous_target"].tolist() == [2000.0, 1000.0]
+    assert (new["set_on"] == pd.Timestamp("2026-08-16")).all()
+    assert new["reason"].str.startswith("market adjustment").all()
+    assert out.dtypes.drop("previous_target").equals(goals.dtypes)
+    table_schema("goals").validate(out.drop(columns="previous_target"))
+    # the adjusted targets are now in force, and a second round builds on them
+    again = recommend_adjustments(out, team_data(), as_of="2026-08-20")
+    assert again.set_index("goal_id").loc["G1", "revision"] == 2
+    assert again.set_index("goal_id").loc["G1", "old_target"] == pytest.approx(850.0)
+
+
+def test_apply_on_the_sample_keeps_history() -> None:
+    """On the sample, applying every triggered proposal only appends rows."""
+    data = am_analytics.load_sample()
+    proposals = recommend_adjustments(data.goals, data, as_of="2026-08-20")
+    approved = proposals.loc[proposals["triggered"], "goal_id"].tolist()
+    assert approved
+    out = apply_adjustments(data.goals, proposals, approved=approved, as_of="2026-08-20")
+    assert len(out) == len(data.goals) + len(approved)
+    pdt.assert_frame_equal(out.iloc[: len(data.goals)][data.goals.columns], data.goals)
+    table_schema("goals").validate(out.drop(columns="previous_target"))
+    assert not out.duplicated(["goal_id", "revision"]).any()
+
+
+def test_apply_refuses_untriggered_stale_or_backdated() -> None:
+    """Only triggered, current proposals can be applied, and not before their revision."""
+    goals = team_goals([200.0, 1000.0, 1000.0, 1000.0])
+    proposals = recommend_adjustments(goals, team_data(), as_of=MID)
+    with pytest.raises(ConfigError, match="G1"):
+        apply_adjustments(goals, proposals, approved=["G1"], as_of=MID)
+    drop = team_goals([4000.0] * 4)
+    proposals = recommend_adjustments(drop, team_data(), as_of=MID)
+    once = apply_adjustments(drop, proposals, approved="G2", as_of=MID)
+    with pytest.raises(ConfigError, match="latest"):
+        apply_adjustments(once, proposals, approved=["G2"], as_of=MID)
+    with pytest.raises(ConfigError, match="predate"):
+        apply_adjustments(drop, proposals, approved=["G2"], as_of="2026-06-01")
