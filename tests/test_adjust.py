@@ -87,6 +87,17 @@ def test_market_part_by_hand() -> None:
     assert out["capped"].all() and not loose["capped"].any()
     assert "-50.0%" in out["reason"].iloc[0] and "M1 excluded" in out["reason"].iloc[0]
     assert "1,000 → 850" in out["reason"].iloc[0]
+    # no sales a year earlier: no seasonal profile, the linear fallback is used and said
+    assert (out["expected_basis"] == "linear").all() and (out["n_peers_linear"] == 3).all()
+    assert "linear fallback (no previous-year history" in out["reason"].iloc[0]
+    assert "3 of 3 peers fall back to linear" in out["reason"].iloc[0]
+    forced = recommend_adjustments(
+        goals, team_data(), as_of=MID, policy=AdjustmentPolicy(expectation="linear")
+    )
+    pdt.assert_frame_equal(
+        forced.drop(columns="reason"), out.drop(columns="reason"), check_dtype=False
+    )
+    assert forced["reason"].str.endswith("[expectations: linear in elapsed days, by policy]").all()
 
 
 def test_individually_ahead_in_flat_market_gets_no_raise() -> None:
@@ -139,6 +150,99 @@ def test_goals_not_running_or_not_in_policy_are_left_out() -> None:
     assert out["old_target"].tolist() == [600.0, 1000.0, 1000.0, 1000.0]
 
 
+FACTOR = [1.0, 2.0, 3.0, 4.0]  # the managers' sizes: the market reading must not depend on them
+
+
+def seasonal_data(this_year: list[tuple[str, float]]) -> am_analytics.Dataset:
+    """The team of four with a 2025Q3 history and ``this_year``'s (day, amount) sales in 2026Q3.
+
+    Each manager sells ``amount × FACTOR`` on each day. 2025Q3: 100 on 07-01, 100 on
+    08-01, 200 on 09-01 and 400 on 09-25 — half the quarter's 800 is sold in its last
+    five weeks, a quarter-end cluster like the sample's.
+    """
+    history = [("2025-07-01", 100.0), ("2025-08-01", 100.0), ("2025-09-01", 200.0),
+               ("2025-09-25", 400.0)]  # fmt: skip
+    days = [*history, *this_year]
+    rows = [(manager, day, amount * factor) for manager, factor in zip(TEAM, FACTOR, strict=True)
+            for day, amount in days]  # fmt: skip
+    return am_analytics.from_frames(
+        managers=pd.DataFrame({"manager_id": TEAM, "name": TEAM, "team": "East"}),
+        clients=pd.DataFrame({"client_id": ["C1"], "manager_id": ["M1"]}),
+        sales=pd.DataFrame(
+            {
+                "order_id": [f"S{i}" for i in range(len(rows))],
+                "client_id": "C1",
+                "manager_id": [r[0] for r in rows],
+                "order_date": [r[1] for r in rows],
+                "amount": [r[2] for r in rows],
+            }
+        ),
+    )
+
+
+def test_seasonal_expectation_is_not_a_market_move() -> None:
+    """On last year's seasonal path, nobody is behind; the linear reading sees -50%."""
+    # 2026 repeats 2025 so far: 100 + 100 by 2026-08-15 (day 46 of 92)
+    data = seasonal_data([("2026-07-01", 100.0), ("2026-08-01", 100.0)])
+    goals = team_goals([800.0 * f for f in FACTOR])
+    out = recommend_adjustments(goals, data, as_of=MID)
+    # 2025-08-15 is day 46 of 2025Q3 too: 200 of 800 sold, a seasonal share of 1/4
+    assert (out["expected_basis"] == "owner_seasonal").all()
+    assert out["expected_to_date"].tolist() == pytest.approx([200.0 * f for f in FACTOR])
+    assert out["actual_to_date"].tolist() == pytest.approx([200.0 * f for f in FACTOR])
+    assert out["market_deviation"].tolist() == pytest.approx([0.0] * 4)
+    assert not out["triggered"].any() and (out["change"] == 0).all()
+    assert "seasonal, from the owner's previous years" in out["reason"].iloc[0]
+    # linear: 800 × 1/2 expected, 200 sold: -50% everywhere, every target cut by the cap
+    linear = recommend_adjustments(
+        goals, data, as_of=MID, policy=AdjustmentPolicy(expectation="linear")
+    )
+    assert linear["market_deviation"].tolist() == pytest.approx([-0.5] * 4)
+    assert linear["triggered"].all()
+    assert linear["proposed_target"].tolist() == pytest.approx([680.0 * f for f in FACTOR])
+
+
+def test_market_wide_downturn_still_triggers() -> None:
+    """Every member sells 30% less than last year from September: the market moves."""
+    data = seasonal_data([("2026-07-01", 100.0), ("2026-08-01", 100.0), ("2026-09-01", 140.0)])
+    goals = team_goals([800.0 * f for f in FACTOR])
+    as_of = pd.Timestamp("2026-09-10")  # day 72 of 92
+    out = recommend_adjustments(goals, data, as_of=as_of)
+    # last year by 2025-09-10: 400 of 800 (share 1/2); this year 340 against 400: -15%
+    assert out["expected_to_date"].tolist() == pytest.approx([400.0 * f for f in FACTOR])
+    assert out["actual_to_date"].tolist() == pytest.approx([340.0 * f for f in FACTOR])
+    assert out["market_deviation"].tolist() == pytest.approx([-0.15] * 4)
+    assert out["individual_deviation"].tolist() == pytest.approx([0.0] * 4, abs=1e-12)
+    assert out["triggered"].all() and not out["capped"].any()
+    # the remaining 20/92 of the period moves with the market
+    share = -0.15 * 20 / 92
+    assert out["change_share"].tolist() == pytest.approx([share] * 4)
+    assert out["proposed_target"].tolist() == pytest.approx([800 * f * (1 + share) for f in FACTOR])
+
+
+def test_sample_seasonality_is_not_read_as_a_market() -> None:
+    """On 2026-08-20 far fewer sample goals trigger against the seasonal expectation."""
+    data = am_analytics.load_sample()
+    seasonal = recommend_adjustments(data.goals, data, as_of="2026-08-20")
+    linear = recommend_adjustments(
+        data.goals, data, as_of="2026-08-20", policy=AdjustmentPolicy(expectation="linear")
+    )
+    assert seasonal["goal_id"].tolist() == linear["goal_id"].tolist()
+    assert len(seasonal) == 38
+    # measured when written: 28 of 38 with the linear expectation, 15 with the seasonal
+    n_linear, n_seasonal = int(linear["triggered"].sum()), int(seasonal["triggered"].sum())
+    assert n_linear >= 25 and n_seasonal <= 0.6 * n_linear
+    # the linear reading puts nearly every team behind (34 of 38 readings below 0, median
+    # -13%) and proposes cuts (27 of 28); the seasonal one is centred (median +1%) and
+    # two-sided (5 cuts, 10 raises): what is left is the teams' own ups and downs
+    assert (linear["market_deviation"] < 0).mean() > 0.85
+    assert linear["market_deviation"].median() < -0.10
+    assert abs(seasonal["market_deviation"].median()) < 0.05
+    moved = seasonal.loc[seasonal["triggered"], "change"]
+    assert (moved > 0).any() and (moved < 0).any()
+    assert seasonal["expected_basis"].isin(["owner_seasonal", "team_seasonal"]).all()
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     targets=st.lists(st.floats(100.0, 50_000.0), min_size=4, max_size=4),
@@ -176,6 +280,7 @@ def test_never_beyond_cap_never_without_trigger(
         ({"cap": 1.2}, "cap"),
         ({"min_elapsed": 1.0}, "min_elapsed"),
         ({"level": "country"}, "level"),
+        ({"expectation": "weekly"}, "expectation"),
         ({"min_peers": 0}, "min_peers"),
         ({"metrics": ("csat_mean",)}, "csat_mean"),
         ({"metrics": "sales_amount"}, "tuple"),

@@ -223,8 +223,11 @@ def test_expected_non_decreasing_and_reaching_target(sample_sales: pd.DataFrame)
 def test_forecast_calibration_on_sample(sample_sales: pd.DataFrame) -> None:
     """At mid-quarter the 80% interval holds the final value of past quarters' sales goals.
 
-    Measured: 0.61 over 469 goals (under-covered: finals above the interval
-    more often than below); the band guards against regressions either way.
+    Measured with the completion-ratio model: 0.70 over 469 goals (finals
+    above the interval 0.10, below 0.11; the 41 goals of the data's first
+    quarter have no previous period, so a NaN interval, counted as misses;
+    0.76 among the others). The bootstrap it replaced reached 0.61 (0.32
+    above). At 1/3 and 2/3 of the quarter: 0.70 and 0.71.
     """
     done = sample_sales[sample_sales["period_end"] <= "2026-11-15"]
     final = done[done["date"] == done["period_end"]].set_index("goal_id")["actual_to_date"]
@@ -235,4 +238,60 @@ def test_forecast_calibration_on_sample(sample_sales: pd.DataFrame) -> None:
     truth = final.reindex(mid.index)
     covered = (mid["projection_low"] <= truth) & (truth <= mid["projection_high"])
     assert len(covered) > 400
-    assert 0.55 <= covered.mean() <= 0.95
+    assert 0.65 <= covered.mean() <= 0.9
+    above = (truth > mid["projection_high"]).mean()
+    below = (truth < mid["projection_low"]).mean()
+    assert abs(above - below) < 0.1  # no longer biased low
+
+
+def test_completion_ratio_known_answer() -> None:
+    """One manager, Q1..Q3 2026; at mid-Q3 the draws are actual × each past quarter's ratio.
+
+    Q1 sells 100 on 01-01 and 300 on 03-20 (ratio 400/100 = 4 at the
+    46th-day cut 02-15 of 90 days); Q2 sells 200 on 04-10 and 200 on 06-20
+    (ratio 2 at the cut 05-16 of 91 days). Q3 to 08-15 (46 of 92 days): 50.
+    Draws 200 and 100: median 150, 80% interval 110..190, P(>= 160) = 1/2.
+    """
+    managers = pd.DataFrame({"manager_id": ["M1"], "name": ["王芳"], "team": ["A"]})
+    clients = pd.DataFrame({"client_id": ["C1"], "manager_id": ["M1"]})
+    sales = pd.DataFrame(
+        {
+            "order_id": ["S1", "S2", "S3", "S4", "S5"],
+            "client_id": ["C1"] * 5,
+            "manager_id": ["M1"] * 5,
+            "order_date": ["2026-01-01", "2026-03-20", "2026-04-10", "2026-06-20", "2026-08-01"],
+            "amount": [100.0, 300.0, 200.0, 200.0, 50.0],
+        }
+    )
+    goals = pd.DataFrame(
+        {"goal_id": ["G"], "owner_id": ["M1"], "metric": ["sales_amount"], "target": [160.0],
+         "period_start": ["2026-07-01"], "period_end": ["2026-09-30"], "set_on": ["2026-06-25"]}
+    )  # fmt: skip
+    data = am.from_frames(
+        managers=managers, clients=clients, sales=sales, goals=goals, as_of="2026-11-15"
+    )
+    result = attainment(data.goals, data, as_of="2026-08-15", pipeline=False)
+    row = _row(result, "G", "2026-08-15")
+    assert row["actual_to_date"] == 50.0
+    assert row["projection"] == pytest.approx(150.0)
+    assert row["projection_low"] == pytest.approx(110.0)
+    assert row["projection_high"] == pytest.approx(190.0)
+    assert row["probability_of_hitting"] == pytest.approx(0.5)
+    # at Q2's own mid-point only Q1 has ended: a single draw, 4 × the actual to date
+    dtype = data.goals["period_start"].dtype
+    q2 = data.goals.assign(
+        period_start=pd.Series([pd.Timestamp("2026-04-01")]).astype(dtype),
+        period_end=pd.Series([pd.Timestamp("2026-06-30")]).astype(dtype),
+    )
+    early = _row(attainment(q2, data, as_of="2026-05-16", pipeline=False), "G", "2026-05-16")
+    assert early["projection"] == pytest.approx(4 * 200.0)
+
+
+def test_goal_dates_in_any_unit_are_read() -> None:
+    """Goals whose dates are microseconds (as pandas builds them from some inputs) give
+    the same steps as nanosecond ones."""
+    data = am.load_sample()
+    goals = data.goals[data.goals["period_start"] == "2026-07-01"].head(3)
+    micro = goals.astype({"period_start": "datetime64[us]", "period_end": "datetime64[us]"})
+    expected = attainment(goals, data, as_of="2026-08-20")
+    pd.testing.assert_frame_equal(attainment(micro, data, as_of="2026-08-20"), expected)

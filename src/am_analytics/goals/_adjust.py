@@ -5,13 +5,17 @@
 region) are doing against their own expectations — and an *individual* part,
 and proposes to move the target only by the market part, only for the rest of
 the period, within a cap and only when the market deviation passes a trigger.
+Expectations to date are seasonal (the share of the period's value realised by
+the same day in previous years, from :func:`~am_analytics.goals.attainment`),
+so that sales that cluster at the quarter's end do not read as a market
+downturn in mid-quarter.
 :func:`apply_adjustments` writes the approved proposals as new revisions, so
 the history of every target stays whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -32,13 +36,15 @@ __all__ = [
 ]
 
 #: Metrics that accumulate over the period (sums and counts of events), so that
-#: a linear expectation to date — target × elapsed share — makes sense.
-#: Means, shares and distinct counts (csat_mean, active_clients, ...) do not.
+#: an expectation to date — target × the share of the period's value realised
+#: by then — makes sense. Means, shares and distinct counts (csat_mean,
+#: active_clients, ...) do not.
 FLOW_METRICS: Final = frozenset(
     {"sales_amount", "order_count", "new_clients", "survey_count", "complaint_count"}
 )
 
 _LEVELS: Final = ("team", "region")
+_EXPECTATIONS: Final = ("seasonal", "linear")
 _DAY: Final = pd.Timedelta(days=1)
 _PROPOSAL_COLUMNS: Final = (
     "goal_id",
@@ -74,11 +80,19 @@ class AdjustmentPolicy:
     metrics
         The goal metrics that may be adjusted; each must be in
         :data:`FLOW_METRICS` (default ``("sales_amount",)``).
+    expectation
+        ``"seasonal"`` (default): each goal's expectation to date is the one
+        of :func:`~am_analytics.goals.attainment` — the target times the share
+        of the period's value the owner (else the owner's team) realised by the
+        same day in previous years, linear only for goals with no such history.
+        ``"linear"``: target × elapsed share for every goal, which reads
+        end-of-quarter seasonality as a market downturn; kept for comparison.
 
     Raises
     ------
     ConfigError
-        If a number is out of range, ``level`` unknown or a metric not a flow.
+        If a number is out of range, ``level`` or ``expectation`` unknown or a
+        metric not a flow.
 
     Examples
     --------
@@ -96,6 +110,7 @@ class AdjustmentPolicy:
     level: Literal["team", "region"] = "team"
     min_peers: int = 2
     metrics: tuple[str, ...] = ("sales_amount",)
+    expectation: Literal["seasonal", "linear"] = "seasonal"
 
     def __post_init__(self) -> None:
         _check_share("trigger", self.trigger, low_open=False, example="0.10 for 10%")
@@ -104,6 +119,11 @@ class AdjustmentPolicy:
         if self.level not in _LEVELS:
             raise ConfigError(
                 f"AdjustmentPolicy.level must be 'team' or 'region', not {self.level!r}"
+            )
+        if self.expectation not in _EXPECTATIONS:
+            raise ConfigError(
+                "AdjustmentPolicy.expectation must be 'seasonal' or 'linear', "
+                f"not {self.expectation!r}"
             )
         if isinstance(self.min_peers, bool) or not isinstance(self.min_peers, int):
             raise ConfigError(
@@ -124,7 +144,7 @@ class AdjustmentPolicy:
         if unfit:
             raise ConfigError(
                 f"AdjustmentPolicy.metrics: {', '.join(map(repr, unfit))} cannot be adjusted "
-                "with a linear expectation; choose among "
+                "with an expectation to date (not flows); choose among "
                 f"{', '.join(sorted(FLOW_METRICS))}"
             )
 
@@ -182,10 +202,19 @@ def recommend_adjustments(
     For a goal with target ``T`` and elapsed share ``e`` (days from the start
     through ``as_of`` over the days of the period, both ends included):
 
-    * ``actual_to_date`` is the metric over ``[period_start, as_of]``, computed
-      by the metric registry; ``expected_to_date = T * e`` (a linear
-      expectation; a seasonal profile would need a history the goals of the
-      peers do not always have, so this is kept simple and self-contained).
+    * ``actual_to_date`` is the metric over ``[period_start, as_of]`` and
+      ``expected_to_date = T * s``, where ``s`` is the seasonal share of
+      :func:`~am_analytics.goals.attainment` at ``as_of`` (one call for all
+      running goals): the share of the same period's value realised by the
+      same day in the owner's previous years (``expected_basis`` =
+      ``owner_seasonal``), else in the team's (``team_seasonal``). A goal with
+      neither history falls back to ``s = e`` (``expected_basis`` =
+      ``linear``), and its ``reason`` says so. With ``policy.expectation ==
+      "linear"`` every goal uses ``s = e`` and the actual comes from the
+      metric registry. Without the seasonal share, quarter-end selling makes
+      almost every team look behind in mid-quarter (on the sample on
+      2026-08-20, 28 of 38 running sales goals trigger with ``"linear"``, 27
+      of them cuts; 15 with ``"seasonal"``, 5 cuts and 10 raises).
     * ``own_deviation = actual / expected - 1``.
     * ``market_deviation`` is the same ratio over the *other* managers of the
       owner's team (or region) with a goal of the same metric and period:
@@ -210,7 +239,9 @@ def recommend_adjustments(
     Output columns: ``goal_id``, ``revision``, ``owner_id``, ``metric``,
     ``period_start``, ``period_end``, ``as_of``, ``level`` (team/region),
     ``market`` (its name), ``n_peers``, ``elapsed_share``, ``actual_to_date``,
-    ``expected_to_date``, ``own_deviation``, ``market_deviation``,
+    ``expected_to_date``, ``expected_basis`` (owner_seasonal / team_seasonal
+    / linear), ``n_peers_linear`` (peers whose expectation fell back to
+    linear), ``own_deviation``, ``market_deviation``,
     ``individual_deviation``, ``triggered`` (bool), ``capped`` (bool: the
     market part was cut to the cap), ``old_target``, ``proposed_target``,
     ``change`` (proposed - old), ``change_share`` (change / old), ``reason``
@@ -219,7 +250,9 @@ def recommend_adjustments(
     Examples
     --------
     Three managers of one team; M2 and M3 sell half of what their targets
-    expect by mid-quarter, so M1's market (M2 + M3) is 50% behind:
+    expect by mid-quarter, so M1's market (M2 + M3) is 50% behind (nobody sold
+    a year earlier, so the expectations fall back to linear, as each ``reason``
+    says):
 
     >>> import pandas as pd
     >>> from am_analytics import from_frames
@@ -253,15 +286,23 @@ def recommend_adjustments(
     _require(dataset.managers, ("manager_id", policy.level), "managers table")
     running = _running_goals(goals, day, policy)
     elapsed = _elapsed_share(running, day)
-    actual = _actual_to_date(running, dataset, day)
-    expected = running["target"].to_numpy(dtype=np.float64) * elapsed
+    target = running["target"].to_numpy(dtype=np.float64)
+    if policy.expectation == "seasonal":
+        actual, share, basis = _seasonal_to_date(goals, running, dataset, day, elapsed)
+    else:
+        actual = _actual_to_date(running, dataset, day)
+        share, basis = elapsed, np.full(len(running), "linear", dtype=object)
+    expected = target * share
     market = (
         dataset.managers.drop_duplicates("manager_id")
         .set_index("manager_id")[policy.level]
         .reindex(running["owner_id"].astype(str))
         .to_numpy()
     )
-    n_peers, market_deviation = _leave_one_out(running, market, actual, expected, policy)
+    linear = basis == "linear"
+    n_peers, n_linear, market_deviation = _leave_one_out(
+        running, market, actual, expected, linear, policy
+    )
     own = _deviation(actual, expected)
     out = pd.DataFrame(
         {
@@ -278,12 +319,14 @@ def recommend_adjustments(
             "elapsed_share": elapsed,
             "actual_to_date": actual,
             "expected_to_date": expected,
+            "expected_basis": basis,
+            "n_peers_linear": n_linear,
             "own_deviation": own,
             "market_deviation": market_deviation,
             "individual_deviation": _deviation(1 + own, 1 + market_deviation),
         }
     )
-    return _propose(out, running["target"].to_numpy(dtype=np.float64), policy)
+    return _propose(out, target, policy)
 
 
 def _day(as_of: DateLike) -> pd.Timestamp:
@@ -337,6 +380,54 @@ def _actual_to_date(running: pd.DataFrame, dataset: Dataset, day: pd.Timestamp) 
     return out
 
 
+def _seasonal_to_date(
+    goals: pd.DataFrame,
+    running: pd.DataFrame,
+    dataset: Dataset,
+    day: pd.Timestamp,
+    elapsed: FloatArray,
+) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """Actual to date, expected share of the target and its basis from :func:`attainment`.
+
+    The share (expected / target of attainment's step at ``day``) is applied to
+    the target in force here, so the two modules' readings of revisions cannot
+    disagree on the amount. Goals attainment gives no step for keep the linear
+    share and the registry's actual.
+    """
+    from ._attainment import latest_status  # attainment imports the metric registry lazily
+
+    actual = np.full(len(running), np.nan)
+    share = elapsed.copy()
+    basis = np.full(len(running), "linear", dtype=object)
+    if running.empty:
+        return actual, share, basis
+    ids = running["goal_id"].astype(str)
+    # only the running goals (all their revisions): a few dozen, not the whole history;
+    # the projection is not used, so the fewest draws and no pipeline keep it cheap
+    mine = goals[goals["goal_id"].astype(str).isin(set(ids)).to_numpy()]
+    # attainment() matches step dates against set_on (cast to ns) with merge_asof, which
+    # refuses mixed resolutions: frames built from strings/Timestamps are often in us
+    dates = [c for c in ("period_start", "period_end", "set_on") if c in mine.columns]
+    mine = mine.astype({c: "datetime64[ns]" for c in dates})
+    status = latest_status(mine, dataset, as_of=day, n_draws=10, pipeline=False)
+    status = status[status["date"] == day].set_index("goal_id").reindex(ids)
+    found = status["actual_to_date"].notna().to_numpy()
+    actual[found] = status["actual_to_date"].to_numpy(dtype=np.float64)[found]
+    if not found.all():
+        actual[~found] = _actual_to_date(running[~found], dataset, day)
+    step_target = status["target"].to_numpy(dtype=np.float64)
+    step_share = np.divide(
+        status["expected_to_date"].to_numpy(dtype=np.float64),
+        step_target,
+        out=np.full(len(running), np.nan),
+        where=np.isfinite(step_target) & (step_target != 0),
+    )
+    seasonal = found & np.isfinite(step_share) & (status["expected_basis"] != "linear").to_numpy()
+    share[seasonal] = step_share[seasonal]
+    basis[seasonal] = status["expected_basis"].to_numpy()[seasonal]
+    return actual, share, basis
+
+
 def _deviation(actual: FloatArray, expected: FloatArray) -> FloatArray:
     """``actual / expected - 1``; NaN where the expectation is not positive (or NaN)."""
     out = np.full(len(actual), np.nan)
@@ -351,9 +442,10 @@ def _leave_one_out(
     market: np.ndarray,
     actual: FloatArray,
     expected: FloatArray,
+    linear: np.ndarray,
     policy: AdjustmentPolicy,
-) -> tuple[np.ndarray, FloatArray]:
-    """Peers and market deviation of each goal, the owner left out of their own market."""
+) -> tuple[np.ndarray, np.ndarray, FloatArray]:
+    """Peers, peers on a linear expectation and market deviation, the owner left out."""
     measured = np.isfinite(actual) & np.isfinite(expected)
     frame = pd.DataFrame(
         {
@@ -364,16 +456,23 @@ def _leave_one_out(
             "actual": np.where(measured, actual, 0.0),
             "expected": np.where(measured, expected, 0.0),
             "n": measured.astype(np.int64),
+            "linear": (measured & linear).astype(np.int64),
         }
     )
     grouped = frame.groupby(["market", "metric", "period_start", "period_end"], dropna=False)
-    totals = grouped[["actual", "expected", "n"]].transform("sum")
+    totals = grouped[["actual", "expected", "n", "linear"]].transform("sum")
     n_peers = (totals["n"] - frame["n"]).to_numpy(dtype=np.int64)
+    n_linear = (totals["linear"] - frame["linear"]).to_numpy(dtype=np.int64)
     peers_actual = (totals["actual"] - frame["actual"]).to_numpy(dtype=np.float64)
     peers_expected = (totals["expected"] - frame["expected"]).to_numpy(dtype=np.float64)
     deviation = _deviation(peers_actual, peers_expected)
     known = pd.notna(market) & (n_peers >= policy.min_peers)
-    return np.where(pd.notna(market), n_peers, 0), np.where(known, deviation, np.nan)
+    alone = pd.isna(market)
+    return (
+        np.where(alone, 0, n_peers),
+        np.where(alone, 0, n_linear),
+        np.where(known, deviation, np.nan),
+    )
 
 
 def _propose(out: pd.DataFrame, target: FloatArray, policy: AdjustmentPolicy) -> pd.DataFrame:
@@ -402,36 +501,61 @@ def _reasons(out: pd.DataFrame, early: np.ndarray, policy: AdjustmentPolicy) -> 
     reasons = []
     # text formatting is presentation, one string per proposal: a loop is the clear way
     for row, too_early in zip(out.to_dict("records"), early, strict=True):
-        market = row["market"]
-        where = f"{row['level']} {market}" if pd.notna(market) else f"no {row['level']}"
-        peers = f"{where} ({row['n_peers']} peers, {row['owner_id']} excluded)"
-        individual = _percent(row["individual_deviation"])
-        if too_early:
-            reasons.append(
-                f"no adjustment: only {row['elapsed_share']:.0%} of the period has passed "
-                f"(the policy waits for {policy.min_elapsed:.0%})"
-            )
-        elif not np.isfinite(row["market_deviation"]):
-            reasons.append(
-                f"no adjustment: no market reading for {where} ({row['n_peers']} peers with "
-                f"a goal; the policy needs {policy.min_peers})"
-            )
-        elif not row["triggered"]:
-            reasons.append(
-                f"no adjustment: {peers} is {_percent(row['market_deviation'])} against its "
-                f"expectation to date, within the ±{policy.trigger:.0%} trigger; individual "
-                f"deviation {individual} is not a market move"
-            )
-        else:
-            cap = f", capped at ±{policy.cap:.0%}" if row["capped"] else ""
-            reasons.append(
-                f"market adjustment: {peers} is {_percent(row['market_deviation'])} against "
-                f"its expectation to date, beyond the ±{policy.trigger:.0%} trigger; the "
-                f"remaining {1 - row['elapsed_share']:.0%} of the period moves with it{cap}: "
-                f"target {row['old_target']:,.0f} → {row['proposed_target']:,.0f} "
-                f"({row['change_share']:+.1%}); individual deviation {individual} left unchanged"
-            )
+        reasons.append(_reason(row, bool(too_early), policy) + _basis_note(row, policy))
     return reasons
+
+
+def _basis_note(row: dict[Hashable, Any], policy: AdjustmentPolicy) -> str:
+    """What the expectations to date were based on, fallbacks named."""
+    if policy.expectation == "linear":
+        return " [expectations: linear in elapsed days, by policy]"
+    own = _BASIS_WORDS.get(str(row["expected_basis"]), str(row["expected_basis"]))
+    peers = ""
+    if row["n_peers_linear"]:
+        peers = (
+            f"; {row['n_peers_linear']} of {row['n_peers']} peers fall back to linear "
+            "(no previous-year history)"
+        )
+    return f" [expectation: {own}{peers}]"
+
+
+_BASIS_WORDS: Final = {
+    "owner_seasonal": "seasonal, from the owner's previous years",
+    "team_seasonal": "seasonal, from the team's previous years",
+    "linear": "linear fallback (no previous-year history of the owner or the team)",
+}
+
+
+def _reason(row: dict[Hashable, Any], too_early: bool, policy: AdjustmentPolicy) -> str:
+    """The reason of one row, without the basis note."""
+    market = row["market"]
+    where = f"{row['level']} {market}" if pd.notna(market) else f"no {row['level']}"
+    peers = f"{where} ({row['n_peers']} peers, {row['owner_id']} excluded)"
+    individual = _percent(row["individual_deviation"])
+    if too_early:
+        return (
+            f"no adjustment: only {row['elapsed_share']:.0%} of the period has passed "
+            f"(the policy waits for {policy.min_elapsed:.0%})"
+        )
+    if not np.isfinite(row["market_deviation"]):
+        return (
+            f"no adjustment: no market reading for {where} ({row['n_peers']} peers with "
+            f"a goal; the policy needs {policy.min_peers})"
+        )
+    if not row["triggered"]:
+        return (
+            f"no adjustment: {peers} is {_percent(row['market_deviation'])} against its "
+            f"expectation to date, within the ±{policy.trigger:.0%} trigger; individual "
+            f"deviation {individual} is not a market move"
+        )
+    cap = f", capped at ±{policy.cap:.0%}" if row["capped"] else ""
+    return (
+        f"market adjustment: {peers} is {_percent(row['market_deviation'])} against "
+        f"its expectation to date, beyond the ±{policy.trigger:.0%} trigger; the "
+        f"remaining {1 - row['elapsed_share']:.0%} of the period moves with it{cap}: "
+        f"target {row['old_target']:,.0f} → {row['proposed_target']:,.0f} "
+        f"({row['change_share']:+.1%}); individual deviation {individual} left unchanged"
+    )
 
 
 def _percent(value: float) -> str:
