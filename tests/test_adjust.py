@@ -160,11 +160,18 @@ def seasonal_data(this_year: list[tuple[str, float]]) -> am_analytics.Dataset:
     08-01, 200 on 09-01 and 400 on 09-25 — half the quarter's 800 is sold in its last
     five weeks, a quarter-end cluster like the sample's.
     """
-    history = [("2025-07-01", 100.0), ("2025-08-01", 100.0), ("2025-09-01", 200.0),
-               ("2025-09-25", 400.0)]  # fmt: skip
+    history = [
+        ("2025-07-01", 100.0),
+        ("2025-08-01", 100.0),
+        ("2025-09-01", 200.0),
+        ("2025-09-25", 400.0),
+    ]
     days = [*history, *this_year]
-    rows = [(manager, day, amount * factor) for manager, factor in zip(TEAM, FACTOR, strict=True)
-            for day, amount in days]  # fmt: skip
+    rows = [
+        (manager, day, amount * factor)
+        for manager, factor in zip(TEAM, FACTOR, strict=True)
+        for day, amount in days
+    ]
     return am_analytics.from_frames(
         managers=pd.DataFrame({"manager_id": TEAM, "name": TEAM, "team": "East"}),
         clients=pd.DataFrame({"client_id": ["C1"], "manager_id": ["M1"]}),
@@ -342,3 +349,28 @@ def test_apply_refuses_untriggered_stale_or_backdated() -> None:
         apply_adjustments(once, proposals, approved=["G2"], as_of=MID)
     with pytest.raises(ConfigError, match="predate"):
         apply_adjustments(drop, proposals, approved=["G2"], as_of="2026-06-01")
+
+
+def test_applied_adjustments_leave_past_attainment_unchanged() -> None:
+    """Attainment on any day before the new revisions' set_on is the same with or
+    without them; from that day on the new targets are in force."""
+    from am_analytics.goals import attainment
+
+    data = am_analytics.load_sample()
+    proposals = recommend_adjustments(data.goals, data, as_of="2026-08-20")
+    approved = proposals.loc[proposals["triggered"], "goal_id"].tolist()
+    revised = apply_adjustments(data.goals, proposals, approved=approved, as_of="2026-08-20")
+    running = data.goals["goal_id"].isin(approved)
+    before = attainment(data.goals[running], data, as_of="2026-09-30", pipeline=False)
+    after = attainment(
+        revised[revised["goal_id"].isin(approved)], data, as_of="2026-09-30", pipeline=False
+    )
+    past = before["date"] < "2026-08-20"
+    columns = ["goal_id", "date", "target", "actual_to_date", "attainment"]
+    pdt.assert_frame_equal(
+        after.loc[after["date"] < "2026-08-20", columns].reset_index(drop=True),
+        before.loc[past, columns].reset_index(drop=True),
+    )
+    later = after[after["date"] >= "2026-08-20"].drop_duplicates("goal_id")
+    new_targets = proposals.set_index("goal_id").loc[later["goal_id"], "proposed_target"]
+    np.testing.assert_allclose(later["target"].to_numpy(), new_targets.to_numpy())
