@@ -25,6 +25,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+#: The options the commands share.
+AsOf = Annotated[
+    str | None, typer.Option(help="Date the data describes (YYYY-MM-DD). Default: today.")
+]
+DataFolder = Annotated[Path, typer.Argument(help="Folder with the data files.")]
+
 EXIT_OK = 0
 EXIT_REJECTS = 1
 EXIT_UNUSABLE = 2
@@ -40,10 +46,7 @@ def validate(
     directory: Annotated[
         Path, typer.Argument(help="Folder with managers, clients, sales, ... files, or a workbook.")
     ],
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Date the data describes (YYYY-MM-DD). Default: today."),
-    ] = None,
+    as_of: AsOf = None,
     rejects: Annotated[
         Path | None,
         typer.Option(help="Write every rejected row with its reason to this CSV file."),
@@ -116,16 +119,13 @@ def _print_rejects(console: Console, rejects: pd.DataFrame) -> None:
 
 @app.command()
 def score(
-    directory: Annotated[Path, typer.Argument(help="Folder with the data files.")],
+    directory: DataFolder,
     period: Annotated[str, typer.Option(help="Period to evaluate: 2026Q3, 2026-07 or 2026.")],
     scorecard: Annotated[
         Path | None,
         typer.Option(help="Scorecard TOML file. Default: the shipped default scorecard."),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Date the data describes (YYYY-MM-DD). Default: today."),
-    ] = None,
+    as_of: AsOf = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Write the full scored table to this CSV file."),
@@ -153,9 +153,14 @@ def score(
         raise typer.Exit(EXIT_UNUSABLE) from None
     _print_scores(console, table, period)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(out, encoding="utf-8-sig")
-        console.print(f"{len(table)} managers written to {out}")
+        _write_csv(console, table, out, "managers")
+
+
+def _write_csv(console: Console, frame: pd.DataFrame, path: Path, what: str) -> None:
+    """Write a result table; utf-8-sig so that Excel shows Chinese names correctly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, encoding="utf-8-sig")
+    console.print(f"{len(frame):,} {what} written to {path}")
 
 
 def _print_scores(console: Console, table: pd.DataFrame, period: str) -> None:
@@ -179,11 +184,8 @@ def _print_scores(console: Console, table: pd.DataFrame, period: str) -> None:
 
 @app.command()
 def segments(
-    directory: Annotated[Path, typer.Argument(help="Folder with the data files.")],
-    as_of: Annotated[
-        str | None,
-        typer.Option(help="Date the data describes (YYYY-MM-DD). Default: today."),
-    ] = None,
+    directory: DataFolder,
+    as_of: AsOf = None,
     out: Annotated[
         Path | None,
         typer.Option(help="Write one row per client (segment, tiers, value, next action) here."),
@@ -214,9 +216,7 @@ def segments(
     _print_segments(console, table, data.as_of)
     for path, frame, what in ((out, table, "clients"), (portfolios, book, "managers")):
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            frame.to_csv(path, encoding="utf-8-sig")
-            console.print(f"{len(frame):,} {what} written to {path}")
+            _write_csv(console, frame, path, what)
 
 
 def _print_segments(console: Console, table: pd.DataFrame, as_of: pd.Timestamp | None) -> None:

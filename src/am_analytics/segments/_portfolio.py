@@ -26,6 +26,7 @@ from typing import Any, Final, cast
 import numpy as np
 import pandas as pd
 
+from .._checks import require_columns
 from ..errors import ConfigError, DataValidationError
 from ._rules import default_segment_rules
 
@@ -347,17 +348,8 @@ def portfolio(
 def _require(
     frame: pd.DataFrame, columns: list[str], name: str, *, index: str | None = None
 ) -> None:
-    """Raise a DataValidationError naming the columns ``frame`` lacks."""
-    if not isinstance(frame, pd.DataFrame):
-        raise DataValidationError(f"{name} must be a DataFrame, got {type(frame).__name__}")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        where = f", indexed by {index}" if index else ""
-        raise DataValidationError(
-            f"{name} lacks the column(s) {missing}; it needs {columns}{where}; "
-            f"it has {list(map(str, frame.columns))}",
-            missing={name: missing},
-        )
+    """The columns are there and, with ``index``, the frame has one row per index value."""
+    require_columns(frame, columns, name)
     if index is not None and not frame.index.is_unique:
         repeated = frame.index[frame.index.duplicated()].unique()[:5].tolist()
         raise DataValidationError(f"{name} must have one row per {index}; repeated: {repeated}")
