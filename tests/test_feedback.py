@@ -374,3 +374,17 @@ def test_sla_breaches_bars_sorted():
     plt.close(ax.figure)
     with pytest.raises(ConfigError, match="value"):
         sla_breaches(s, value="complaints")
+
+
+def test_complaints_per_100_clients_from_the_dataset() -> None:
+    """Given the dataset, the active clients of the period are counted from its sales."""
+    data = load_sample()
+    active = manager_metrics(data, "2026Q3", metrics=["active_clients"])["active_clients"]
+    given = feedback_summary(
+        data.feedback, period="2026Q3", as_of="2026-09-30", active_clients=active
+    )
+    counted = feedback_summary(data.feedback, period="2026Q3", as_of="2026-09-30", dataset=data)
+    pd.testing.assert_series_equal(
+        counted["complaints_per_100_clients"], given["complaints_per_100_clients"]
+    )
+    assert counted["complaints_per_100_clients"].notna().sum() > 30

@@ -15,7 +15,7 @@ from ..errors import ConfigError
 from ..periods import PeriodLike, period_window, to_period
 
 if TYPE_CHECKING:
-    from ..dataset import DateLike
+    from ..dataset import Dataset, DateLike
 from ._common import (
     _NS_PER_HOUR,
     FloatArray,
@@ -103,6 +103,7 @@ def feedback_summary(
     as_of: DateLike,
     sla: SlaPolicy | Mapping[str, float] | None = None,
     active_clients: pd.Series | None = None,
+    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """Complaints, suggestions and praise per manager, and how well they were handled.
 
@@ -124,6 +125,9 @@ def feedback_summary(
         ``active_clients`` column of :func:`~am_analytics.manager_metrics`
         for the same period; without it ``complaints_per_100_clients`` is NaN.
         Kept as an argument so this function needs only the feedback table.
+    dataset
+        Instead of ``active_clients``: the dataset to count them from (the
+        ``active_clients`` metric of the period, up to ``as_of``).
 
     Returns
     -------
@@ -182,6 +186,13 @@ def feedback_summary(
     state = _sla_state(feedback, now, policy)
     codes, managers = _group_codes(feedback["manager_id"])
     k = len(managers)
+    clients = active_clients
+    if clients is None and dataset is not None:
+        from ..metrics import manager_metrics
+
+        clients = manager_metrics(dataset, period, metrics=["active_clients"], as_of=as_of)[
+            "active_clients"
+        ]
     in_period = _in_window(feedback["opened_at"], window) & (codes >= 0)
     kind = feedback["kind"].to_numpy(dtype=object)
     counts = {
@@ -199,7 +210,7 @@ def feedback_summary(
         {
             **counts,
             "complaints_per_100_clients": 100
-            * _divide(counts["complaints"].astype(np.float64), _clients(active_clients, managers)),
+            * _divide(counts["complaints"].astype(np.float64), _clients(clients, managers)),
             "open_backlog": np.bincount(codes[backlog], minlength=k).astype(np.int64),
             "median_resolution_hours": _per_group(by_manager.median(), k),
             "p90_resolution_hours": _per_group(by_manager.quantile(0.9), k),
