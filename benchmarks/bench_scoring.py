@@ -53,7 +53,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -68,8 +68,7 @@ from am_analytics.scoring import Criterion, Grading, Scorecard, sensitivity
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_load import prepare  # the benchmarks folder is not a package
-
-T = TypeVar("T")
+from timing import median_seconds, verdict
 
 #: The last day of the generated data (``am_analytics.generate``'s default end).
 AS_OF = "2026-11-15"
@@ -124,20 +123,6 @@ class Windows:
         year = window.shift_years(-1)
         previous = (quarter - 1).start_time.normalize()
         return cls(window.start, window.end, previous, year.start, year.end)
-
-
-def median_seconds(run: Callable[[], T], runs: int, *, warmup: int = 1) -> tuple[float, T]:
-    """Median wall time of ``runs`` calls after ``warmup`` untimed ones, and the last result."""
-    result = None
-    for _ in range(warmup):
-        result = run()
-    times = []
-    for _ in range(runs):
-        gc.collect()
-        started = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------
@@ -660,10 +645,6 @@ def bench_score_one(frame: pd.DataFrame, calls: int) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 def print_manager_metrics(part: dict[str, Any], runs: int) -> list[tuple[str, bool]]:

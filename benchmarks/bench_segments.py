@@ -55,13 +55,12 @@ import argparse
 import gc
 import json
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -74,8 +73,7 @@ from am_analytics.segments._features import client_features, rfm_summary
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_load import prepare  # the benchmarks folder is not a package
-
-T = TypeVar("T")
+from timing import median_seconds, verdict
 
 #: The last day of the generated data (``am_analytics.generate``'s default end).
 AS_OF = "2026-11-15"
@@ -115,20 +113,6 @@ class Days:
     def sql(self) -> dict[str, str]:
         """The three days as SQL date literals' contents."""
         return {name: str(getattr(self, name).date()) for name in Days.__slots__}
-
-
-def median_seconds(run: Callable[[], T], runs: int, *, warmup: int = 1) -> tuple[float, T]:
-    """Median wall time of ``runs`` calls after ``warmup`` untimed ones, and the last result."""
-    result = None
-    for _ in range(warmup):
-        result = run()
-    times = []
-    for _ in range(runs):
-        gc.collect()
-        started = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------
@@ -649,10 +633,6 @@ def bench_clustering(features: pd.DataFrame, runs: int) -> dict[str, Any] | str:
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 def print_table(part: dict[str, Any], reference: str) -> None:

@@ -1,0 +1,30 @@
+"""Timing helpers shared by the benchmark scripts."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def median_seconds(run: Callable[[], T], runs: int, *, warmup: int = 1) -> tuple[float, T]:
+    """Median wall time of ``runs`` calls after ``warmup`` untimed ones, and the last result."""
+    result = None
+    for _ in range(warmup):
+        result = run()
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result  # type: ignore[return-value]
+
+
+def verdict(ok: bool) -> str:
+    """How a goal line reads."""
+    return "PASS" if ok else "MISS"
