@@ -33,6 +33,7 @@ from .._checks import require_columns
 from ..errors import ConfigError
 from ..metrics import Metric, MetricContext, get_metric
 from ..periods import Window
+from ._actuals import ADDITIVE_UNITS
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
@@ -47,11 +48,6 @@ GOAL_COLUMNS: Final = ("goal_id", "owner_id", "metric", "target", "period_start"
 OWNER_KINDS: Final = ("manager", "team")
 #: Default (lower, upper) growth percentiles outside which a target is flagged.
 DEFAULT_PERCENTILES: Final = (0.10, 0.90)
-#: Metrics in these units add up over a team's members; the others (shares,
-#: scores, ratios) are averaged over the members.
-ADDITIVE_UNITS: Final = frozenset(
-    {"currency", "orders", "clients", "responses", "complaints", "items"}
-)
 #: The date column that says when each table's data begins (history windows
 #: starting before it would count "no data" as zero).
 TABLE_DATES: Final = {
@@ -495,7 +491,7 @@ def _compute(
 def _team_values(
     metric: Metric, values: FloatArray, team_code: np.ndarray, n_teams: int
 ) -> FloatArray:
-    """Members' sum (amounts, counts) or mean (shares, scores) per team."""
+    """Members' sum (amounts, counts: :data:`ADDITIVE_UNITS`) or mean (shares, scores) per team."""
     valid = (team_code >= 0) & ~np.isnan(values)
     total = np.bincount(team_code[valid], weights=values[valid], minlength=n_teams)
     if metric.unit in ADDITIVE_UNITS:
