@@ -363,3 +363,18 @@ def test_large_key_test_finds_repeats_across_slice_edges(
         ids.append(ids[repeated])
     shuffled = pd.Series(ids, dtype="str").sample(frac=1, random_state=1)
     assert _validation._may_have_duplicates(shuffled) is (repeated is not None)
+
+
+@pytest.mark.parametrize("file_format", ["csv", "parquet"])
+def test_save_then_load_gives_the_same_tables(tmp_path, file_format: str) -> None:
+    """Every table of the sample survives save -> load with its values and dtypes."""
+    from am_analytics import load, load_sample, save
+    from am_analytics.schemas import TABLES
+
+    data = load_sample()
+    paths = save(data, tmp_path, format=file_format)
+    assert [p.name for p in paths][:3] == [f"{t}.{file_format}" for t in TABLES[:3]]
+    again = load(tmp_path, as_of=data.as_of)
+    assert again.is_clean
+    for name, frame in data.tables():
+        pd.testing.assert_frame_equal(again.table(name), frame, check_categorical=False)

@@ -719,7 +719,7 @@ def test_write_sample_parquet_reads_back_identical(tmp_path: Path) -> None:
 
 def test_write_sample_rejects_unknown_formats(tmp_path: Path) -> None:
     """An unknown format raises ConfigError before anything is written."""
-    with pytest.raises(ConfigError, match="unknown sample format 'xlsx'"):
+    with pytest.raises(ConfigError, match="unknown table file format 'xlsx'"):
         sample.write_sample({}, tmp_path / "never", format="xlsx")
     assert not (tmp_path / "never").exists()
 

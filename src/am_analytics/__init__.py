@@ -6,10 +6,11 @@
 np.True_
 """
 
-from .dataset import Dataset, from_frames, load
+from .dataset import Dataset, from_frames, load, save
 from .errors import (
     AmAnalyticsError,
     ConfigError,
+    CrmError,
     CrmFormatError,
     DataValidationError,
     InputFileError,
@@ -27,6 +28,7 @@ __all__ = [
     "AmAnalyticsError",
     "ConfigError",
     "Criterion",
+    "CrmError",
     "CrmFormatError",
     "DataValidationError",
     "Dataset",
@@ -44,5 +46,6 @@ __all__ = [
     "load_sample",
     "load_scorecard",
     "manager_metrics",
+    "save",
     "score_managers",
 ]

@@ -234,8 +234,9 @@ class _Issues:
                 pd.DataFrame(
                     {
                         "row": raw.malformed["row"].to_numpy(dtype="int64"),
-                        "column": None,
-                        "check": "malformed_row",
+                        # rows set aside before validation (voided CRM records) say which check
+                        "column": _malformed_field(raw.malformed, "column", None),
+                        "check": _malformed_field(raw.malformed, "check", "malformed_row"),
                         "value": raw.malformed["value"].astype("str").to_numpy(),
                         "reason": raw.malformed["reason"].astype("str").to_numpy(),
                     }
@@ -304,6 +305,11 @@ class _Issues:
                 }
             )
         )
+
+
+def _malformed_field(malformed: pd.DataFrame, name: str, default: str | None) -> Any:
+    """A column of the rows set aside before validation, or ``default`` for all of them."""
+    return malformed[name].to_numpy(dtype=object) if name in malformed.columns else default
 
 
 def _as_display(values: pd.Series) -> np.ndarray:

@@ -17,10 +17,10 @@ import pandas as pd
 from ._validation import OnOrphans, TableReport, empty_rejects, validate_tables
 from .errors import ConfigError, InputFileError, MissingTableError
 from .io.aliases import table_for_name
-from .io.files import RawTable, find_sources, read_source
+from .io.files import RawTable, find_sources, read_source, write_tables
 from .schemas import TABLES, ValidationRules
 
-__all__ = ["Dataset", "from_frames", "load"]
+__all__ = ["Dataset", "from_frames", "load", "save"]
 
 #: A date given by the caller: ``"2026-11-15"``, a ``datetime.date`` or a ``pandas.Timestamp``.
 DateLike: TypeAlias = str | datetime.date | pd.Timestamp
@@ -46,6 +46,9 @@ class Dataset:
         The date the data describes, if one was given.
     rules
         The validation rules that were applied.
+    mapping
+        For data read from a CRM: how each source column was used (see
+        :func:`am_analytics.io.mapping_report`); ``None`` for files read with :func:`load`.
     """
 
     managers: pd.DataFrame
@@ -61,6 +64,7 @@ class Dataset:
     reports: tuple[TableReport, ...] = field(default=(), repr=False)
     as_of: pd.Timestamp | None = None
     rules: ValidationRules = field(default_factory=ValidationRules, repr=False)
+    mapping: pd.DataFrame | None = field(default=None, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
         """A table by name, or :class:`MissingTableError` if the dataset has none.
@@ -211,6 +215,33 @@ def from_frames(
         data.columns = pd.Index([str(c) for c in frame.columns])
         raws[table] = RawTable.from_frame(data, table=table, source=f"{table} (frame)")
     return _build(raws, as_of=as_of, on_orphans=on_orphans, rules=rules)
+
+
+def save(dataset: Dataset, path: str | Path, *, format: str = "csv") -> list[Path]:
+    """Write the kept rows of every table to a folder that :func:`load` reads back.
+
+    One file per table present (``managers.csv``, ``clients.csv``, ...). CSV
+    files are UTF-8 and read back equal, values and dtypes; ``format="parquet"``
+    writes Parquet. Rejects are not written: save ``dataset.rejects`` yourself
+    if you need them.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in table order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from am_analytics import load_sample
+    >>> data = load_sample()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = save(data, folder)
+    ...     again = load(folder, as_of=data.as_of)
+    >>> again.sales.equals(data.sales)
+    True
+    """
+    return write_tables(dict(dataset.tables()), path, format=format)
 
 
 def _build(

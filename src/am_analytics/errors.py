@@ -8,7 +8,8 @@ Every error a user can cause derives from :class:`AmAnalyticsError`, so one
     │   └── InputFileError       a file cannot be read at all (encoding, format, empty)
     ├── MissingTableError        a table that the work needs is absent
     ├── ConfigError              a configuration value or file is invalid
-    └── CrmFormatError           a CRM export or API answer is not in the documented form
+    └── CrmError                 a CRM refused a request or answered with an error code
+        └── CrmFormatError       a CRM export or API answer is not in the documented form
 
 and one warning, :class:`MissingTableWarning`, when work that was not asked
 for by name is skipped because its table is absent.
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AmAnalyticsError",
     "ConfigError",
+    "CrmError",
     "CrmFormatError",
     "DataValidationError",
     "InputFileError",
@@ -102,8 +104,45 @@ class ConfigError(AmAnalyticsError):
     """A configuration value or file is invalid."""
 
 
-class CrmFormatError(AmAnalyticsError):
-    """A CRM export or API response is not in the documented form."""
+class CrmError(AmAnalyticsError):
+    """A CRM refused a request (authentication, permissions, limits) or answered with an error.
+
+    Parameters
+    ----------
+    message
+        What the CRM said, about which request, and what to do.
+    crm
+        ``"zoho"`` or ``"fxiaoke"``.
+    code
+        The vendor's error code (``INVALID_TOKEN``, ``20016``, ...) or the HTTP status.
+    vendor_message
+        The vendor's own message, unchanged.
+    status
+        The HTTP status of the answer, if there was one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        crm: str,
+        code: str | None = None,
+        vendor_message: str | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.crm = crm
+        self.code = code
+        self.vendor_message = vendor_message
+        self.status = status
+
+
+class CrmFormatError(CrmError):
+    """A CRM export or API answer is not in the documented form."""
+
+    def __init__(self, message: str, *, crm: str, source: str | None = None) -> None:
+        super().__init__(message, crm=crm)
+        self.source = source
 
 
 class MissingTableWarning(UserWarning):

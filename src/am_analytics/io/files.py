@@ -21,7 +21,7 @@ import codecs
 import csv
 import hashlib
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +33,11 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..errors import InputFileError
+from ..errors import ConfigError, InputFileError
 from ..schemas import TABLES, column_kinds
 from .aliases import map_headers, normalize_header, table_for_name
 
-__all__ = ["RawTable", "Source", "find_sources", "read_source"]
+__all__ = ["RawTable", "Source", "find_sources", "read_source", "read_text_table", "write_tables"]
 
 CSV_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".txt", ".tsv")
 EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
@@ -450,11 +450,58 @@ def _surviving_rows(kept: int, skipped_rows: np.ndarray) -> pd.Index:
     return pd.Index(np.setdiff1d(all_rows, skipped_rows, assume_unique=True))
 
 
+def read_text_table(
+    path: Path, *, sheet: str | None = None
+) -> tuple[pd.DataFrame, str | None, pd.DataFrame]:
+    """A file's cells as text under its headers as written: (frame, encoding, malformed rows).
+
+    For sources whose headers are not canonical (CRM exports): nothing is
+    renamed or typed. The frame's index is the 0-based data row; ``malformed``
+    holds the rows with the wrong number of fields. Parquet columns keep their
+    types.
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be read as a table.
+    """
+    source = Source(path, "", sheet)
+    kind = _file_kind(path)
+    try:
+        if kind == "parquet":
+            frame = pq.read_table(path).to_pandas(ignore_metadata=True)
+            _check_headers([str(c) for c in frame.columns], source)
+            return frame, None, pd.DataFrame({"row": [], "value": [], "reason": []})
+        if kind == "excel":
+            return _excel_frame(source), None, pd.DataFrame({"row": [], "value": [], "reason": []})
+        encoding = detect_encoding(path)
+        headers, delimiter = _header_and_delimiter(path, encoding)
+        _check_headers(headers, source)
+        text_types = {h: pa.large_string() for h in headers}
+        table, malformed = _arrow_csv(path, encoding, delimiter, text_types, headers)
+    except InputFileError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, zipfile.BadZipFile, UnicodeError) as exc:
+        raise InputFileError(
+            f"{source.label} cannot be read as a table: {exc}", source=source.label
+        ) from None
+    frame = table.to_pandas()
+    if len(malformed):
+        frame.index = _surviving_rows(len(frame), malformed["row"].to_numpy())
+    return frame, encoding, malformed
+
+
 # --- Excel and Parquet ------------------------------------------------------------------
 
 
 def _read_excel(source: Source) -> RawTable:
     """Read one sheet as text; the forgiving readers then handle dates and serials."""
+    frame = _excel_frame(source)
+    return RawTable.from_frame(frame, table=source.table, source=source.label)
+
+
+def _excel_frame(source: Source) -> pd.DataFrame:
+    """One sheet's cells as text under its trimmed headers, blank rows dropped."""
     frame = pd.read_excel(source.path, sheet_name=source.sheet or 0, dtype=str, engine="openpyxl")
     frame = frame.dropna(how="all")
     headers = [str(h).strip() for h in frame.columns]
@@ -466,7 +513,7 @@ def _read_excel(source: Source) -> RawTable:
         )
     frame.columns = pd.Index(headers)
     _check_headers(headers, source)
-    return RawTable.from_frame(frame, table=source.table, source=source.label)
+    return frame
 
 
 def _read_parquet(source: Source) -> RawTable:
@@ -474,3 +521,50 @@ def _read_parquet(source: Source) -> RawTable:
     frame = pq.read_table(source.path).to_pandas(ignore_metadata=True)
     _check_headers([str(c) for c in frame.columns], source)
     return RawTable.from_frame(frame, table=source.table, source=source.label)
+
+
+# --- writing --------------------------------------------------------------------------
+
+
+def write_tables(
+    frames: Mapping[str, pd.DataFrame], out_dir: str | Path, *, format: str = "csv"
+) -> list[Path]:
+    """Write one file per table into ``out_dir``, in a form :func:`~am_analytics.load` reads back.
+
+    ``"csv"`` files are UTF-8 without an index (dates ``YYYY-MM-DD``, datetimes
+    with a time of day ``YYYY-MM-DD HH:MM:SS``, floats written so they read
+    back identical); ``"parquet"`` keeps the dtypes. Canonical tables come
+    first, in table order. Returns the files written.
+
+    Raises
+    ------
+    ConfigError
+        If ``format`` is not ``"csv"`` or ``"parquet"``.
+    """
+    if format not in ("csv", "parquet"):
+        raise ConfigError(f"unknown table file format {format!r}; use 'csv' or 'parquet'")
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [name for name in TABLES if name in frames]
+    names += [name for name in frames if name not in TABLES]
+    paths = []
+    for name in names:
+        path = folder / f"{name}.{format}"
+        if format == "csv":
+            _csv_ready(frames[name]).to_csv(path, index=False, date_format="%Y-%m-%d")
+        else:
+            frames[name].to_parquet(path, index=False)
+        paths.append(path)
+    return paths
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with datetime columns that carry a time of day formatted as text."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            continue
+        if (values.notna() & (values.dt.normalize() != values)).any():
+            out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return out

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from ..errors import ConfigError, InputFileError
-from ..schemas import TABLES
+from ..errors import InputFileError
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
@@ -95,30 +94,6 @@ def write_sample(
     ...     [path.name for path in paths][:3]
     ['managers.csv', 'clients.csv', 'sales.csv']
     """
-    if format not in ("csv", "parquet"):
-        raise ConfigError(f"unknown sample format {format!r}; use 'csv' or 'parquet'")
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    names = [name for name in TABLES if name in frames]
-    names += [name for name in frames if name not in TABLES]
-    paths = []
-    for name in names:
-        path = folder / f"{name}.{format}"
-        if format == "csv":
-            _csv_ready(frames[name]).to_csv(path, index=False, date_format="%Y-%m-%d")
-        else:
-            frames[name].to_parquet(path, index=False)
-        paths.append(path)
-    return paths
+    from ..io.files import write_tables
 
-
-def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with datetime columns that carry a time of day formatted as text."""
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if not pd.api.types.is_datetime64_any_dtype(values):
-            continue
-        if (values.notna() & (values.dt.normalize() != values)).any():
-            out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S")
-    return out
+    return write_tables(frames, out_dir, format=format)
