@@ -207,6 +207,20 @@ def test_missing_value_policies() -> None:
     assert rejected["rank"].dropna().tolist() == [2, 1]
 
 
+@pytest.mark.parametrize("normalization", ["rank", "minmax", "zscore"])
+def test_a_criterion_nobody_has_leaves_the_others_to_decide(normalization: str) -> None:
+    """No manager has a complaint count (a first quarter, say): scores come from sales
+    alone, in batch and one at a time."""
+    frame = THREE.assign(complaint_count=np.nan)
+    fitted = card(normalization=normalization).fit(frame)
+    scored = fitted.score(frame)
+    assert scored["score"].rank().tolist() == [1.0, 3.0, 2.0]
+    assert (scored["missing"] == "complaint_count").all()
+    one = fitted.score_one({"sales_amount": 300.0, "complaint_count": 1.0})
+    assert one["score"] == pytest.approx(scored.loc["b", "score"])
+    assert one["missing"] == ["complaint_count"]
+
+
 def test_bands_and_forced_distribution_with_ties() -> None:
     """Bands grade by score; under 20/70/10 of ten managers the top two are A and
     the last one C, and a tie at the A boundary gives both the better grade."""

@@ -149,6 +149,8 @@ class FittedScorecard:
                 np.where(m, med, x) for x, m, med in zip(columns, missing, medians, strict=True)
             ]
         norms = [self._normalize_column(j, x) for j, x in enumerate(columns)]
+        # a criterion that places nobody (no value in the population) is missing too
+        missing = [m | np.isnan(n) for m, n in zip(missing, norms, strict=True)]
         if self.scorecard.missing == "reject" and norms:
             incomplete = np.logical_or.reduce(missing)
             for norm in norms:
@@ -165,6 +167,9 @@ class FittedScorecard:
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = x / target if higher else np.where(x <= 0, 1.0, target / x)
             return np.clip(ratio, 0.0, 1.0)
+        if method != "goalposts" and np.isnan(p["lower"]):
+            # nobody in the population had a value: the criterion places nobody
+            return np.full_like(x, np.nan)
         x = np.clip(x, p["lower"], p["upper"]) if method == "goalposts" else x
         if method in ("minmax", "goalposts"):
             span = p["upper"] - p["lower"]
@@ -353,7 +358,12 @@ _SORTED_INTERPOLATION: Final = 4096
 
 
 def _interpolate(x: np.ndarray, grid: np.ndarray, percentiles: np.ndarray) -> np.ndarray:
-    """``np.interp`` on the rank grid: 0 below it, 1 above it, NaN for NaN."""
+    """``np.interp`` on the rank grid: 0 below it, 1 above it, NaN for NaN.
+
+    An empty grid (no manager of the population had a value) places nobody: NaN.
+    """
+    if not len(grid):
+        return np.full_like(x, np.nan)
     if len(x) <= _SORTED_INTERPOLATION:
         return np.interp(x, grid, percentiles, 0.0, 1.0)
     # NaN would send numpy's argsort down a path several times slower: leave them out
@@ -555,6 +565,9 @@ def _rank_grids(
     """
     grids = {}
     for metric, x in zip(card.metrics, ordered, strict=True):
+        if not len(x):  # nobody has a value: the criterion cannot place anyone
+            grids[metric] = (x, x)
+            continue
         starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
         counts = np.diff(np.r_[starts, len(x)])
         grid = x[starts]

@@ -53,7 +53,13 @@ def scalar_scorer(fitted: FittedScorecard) -> Callable[[Mapping[str, Any]], dict
                     norms.append(None)
                     continue
                 value = median
-            norms.append(normalize(value))
+            norm = normalize(value)
+            if math.isnan(norm):  # the criterion places nobody: no value in the population
+                if metric not in missing:
+                    missing.append(metric)
+                norms.append(None)
+                continue
+            norms.append(norm)
         if missing and policy == "reject":
             norms = [None] * len(norms)
         if aggregation == "weighted_sum":
@@ -125,6 +131,8 @@ def _normalizer(fitted: FittedScorecard, j: int, criterion: Any) -> Normalizer:
             return 1.0 if x <= 0 else min(max(target / x, 0.0), 1.0)
 
         return lambda x: up(clipped(x))
+    if method != "goalposts" and math.isnan(lower_bound):
+        return lambda x: math.nan  # nobody in the population had a value: it places nobody
     if method in ("minmax", "goalposts"):
         span = upper_bound - lower_bound
 
