@@ -248,3 +248,27 @@ def test_retry_policy_checks_its_numbers() -> None:
     with pytest.raises(ConfigError, match="timeout > 0"):
         RetryPolicy(timeout=0)
     assert np.isclose(RetryPolicy(backoff=2).wait(3, None), 8.0)
+
+
+def test_duplicates_across_sources_name_each_file_and_row() -> None:
+    """A key repeated in two export files names both copies by file and row."""
+    parts = _parts()
+    second = parts[3].frame.copy()
+    second.loc[5, ["order_id", "order_date"]] = ["O1", "2026-07-01"]  # exact copy of a.csv row 1
+    second.loc[6, "order_id"] = "O2"  # same key as a.csv row 2, other values
+    parts[3] = SourceRows("sales", "b.csv", second)
+    rejects = assemble(parts, crm="zoho", report=NO_REPORT).rejects
+    duplicates = rejects[rejects["check"] == "duplicate"]
+    assert duplicates[["source", "row", "reason"]].values.tolist() == [
+        [
+            "a.csv",
+            2,
+            "conflicting duplicate key order_id='O2' (a.csv row 2, b.csv row 6); keep one of them",
+        ],
+        ["b.csv", 5, "exact duplicate of a.csv row 1"],
+        [
+            "b.csv",
+            6,
+            "conflicting duplicate key order_id='O2' (a.csv row 2, b.csv row 6); keep one of them",
+        ],
+    ]

@@ -228,6 +228,7 @@ class _Issues:
         self.table = table
         self.source = raw.source
         self.values = raw.frame  # where the ``value`` of a reject is read from
+        self.row_names = raw.row_names
         self.pieces: list[pd.DataFrame] = []
         if len(raw.malformed):
             self.pieces.append(
@@ -262,6 +263,12 @@ class _Issues:
                 }
             )
         )
+
+    def name_rows(self, positions: pd.Series) -> pd.Series:
+        """How messages name rows at these 0-based positions: ``5``, or ``Deals.csv row 5``."""
+        if self.row_names is None:
+            return (positions + 1).astype("str")
+        return pd.Series(self.row_names[positions.to_numpy()], index=positions.index, dtype="str")
 
     def read_values_from(self, frame: pd.DataFrame) -> None:
         """Read the values of later rejects from ``frame`` (the columns as read)."""
@@ -525,19 +532,21 @@ def _enforce_key(table: str, frame: pd.DataFrame, issues: _Issues) -> None:
 
     exact = rows.index[rows.duplicated(keep="first").to_numpy() & ~is_conflict]
     first = pd.Series(rows.index, index=rows.index).groupby(by_key, observed=True).transform("min")
-    reasons = "exact duplicate of row " + (first[exact] + 1).astype("str")
+    one, many = ("", "") if issues.row_names is not None else ("row ", "rows ")
+    reasons = f"exact duplicate of {one}" + issues.name_rows(first[exact])
     issues.add(exact, key[0], "duplicate", reasons.to_numpy())
 
     clash = rows[is_conflict]
     if len(clash):
-        numbers = pd.Series(clash.index + 1, index=clash.index).astype("str")
+        numbers = issues.name_rows(pd.Series(clash.index, index=clash.index))
         listed = numbers.groupby([clash[k] for k in key], observed=True).transform(", ".join)
         named = (
             clash[key]
             .astype("str")
             .apply(lambda r: ", ".join(f"{k}={v!r}" for k, v in r.items()), axis=1)
         )
-        reasons = "conflicting duplicate key " + named + " (rows " + listed + "); keep one of them"
+        reasons = "conflicting duplicate key " + named + f" ({many}" + listed + ")"
+        reasons += "; keep one of them"
         issues.add(clash.index, key[0], "duplicate", reasons.to_numpy())
 
 

@@ -250,12 +250,13 @@ def _build(
     as_of: DateLike | None,
     on_orphans: OnOrphans,
     rules: ValidationRules,
+    allow_empty: bool = False,
 ) -> Dataset:
-    """Validate raw tables into a Dataset."""
+    """Validate raw tables into a Dataset; empty required tables are an error unless allowed."""
     if on_orphans not in ("reject", "keep"):
         raise ConfigError(f"on_orphans must be 'reject' or 'keep', got {on_orphans!r}")
     stamp = _as_of(as_of)
-    for table in ("managers", "clients", "sales"):
+    for table in () if allow_empty else ("managers", "clients", "sales"):
         raw = raws.get(table)
         if raw is not None and raw.rows_read == 0:
             raise InputFileError(

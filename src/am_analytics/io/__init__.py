@@ -1,2 +1,7 @@
 """Reading sources into canonical tables: files (:mod:`.files`), header aliases
-(:mod:`.aliases`) and cell readers (:mod:`.parsing`)."""
+(:mod:`.aliases`), cell readers (:mod:`.parsing`), and the CRM connectors
+:mod:`.zoho` and :mod:`.fxiaoke` (imported on use: they bring an HTTP client)."""
+
+from ._crm import SyncState, Watermark, mapping_report
+
+__all__ = ["SyncState", "Watermark", "mapping_report"]

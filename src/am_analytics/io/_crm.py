@@ -17,7 +17,7 @@ reason, and :func:`mapping_report` shows how each source column was used.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -48,6 +48,7 @@ __all__ = [
     "load_mapping",
     "managers_from_owners",
     "mapping_report",
+    "object_of_export",
     "read_export_files",
     "report_rows",
     "require_object_columns",
@@ -273,6 +274,51 @@ def read_export_files(paths: str | Path | Iterable[str | Path], *, crm: str) -> 
     return exports
 
 
+def object_of_export(
+    file: ExportFile,
+    mapping: CrmMapping,
+    *,
+    fits: Callable[[ObjectMap, list[str]], bool],
+    crm_name: str,
+) -> ObjectMap:
+    """The object an export file holds: by its name, else the one its headers fit best.
+
+    ``fits`` says whether headers give an object the fields it cannot do
+    without; among the objects they fit, the one with most mapped headers wins.
+
+    Raises
+    ------
+    CrmFormatError
+        The headers fit no object, or fit two equally well.
+    """
+    by_name = mapping.object_of_file(file.stem)
+    if by_name is not None:
+        return by_name
+    headers = [str(c) for c in file.frame.columns]
+    scores = {o.name: len(o.resolve(headers)) for o in mapping.objects.values() if fits(o, headers)}
+    if not scores:
+        patterns = "; ".join(f"{n}: {', '.join(o.files)}" for n, o in mapping.objects.items())
+        shown = ", ".join(headers[:8]) + (", ..." if len(headers) > 8 else "")
+        raise CrmFormatError(
+            f"{file.label} is no {crm_name} export that am_analytics knows: its name matches "
+            f"no file pattern and its headers ({shown}) lack the fields of every object. "
+            f"Name the file after its object ({patterns}) or export the object's id and "
+            "owner fields",
+            crm=mapping.crm,
+            source=file.label,
+        )
+    best = max(scores.values())
+    top = [name for name, score in scores.items() if score == best]
+    if len(top) > 1:
+        raise CrmFormatError(
+            f"{file.label}: its headers fit {' and '.join(top)} equally well; rename the "
+            f"file after its object, e.g. {top[0]}_{file.path.name}",
+            crm=mapping.crm,
+            source=file.label,
+        )
+    return mapping.object(top[0])
+
+
 def _is_table(path: Path) -> bool:
     name = path.name.lower()
     return name.endswith(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
@@ -336,6 +382,8 @@ def assemble(
     Rows of one table from several sources are validated together (keys must
     be unique across them); each reject names the source and row of its record.
     """
+    from dataclasses import replace
+
     from ..dataset import _build
     from .files import RawTable
 
@@ -347,20 +395,13 @@ def assemble(
     for table, pieces in by_table.items():
         raws[table], origins[table] = _raw_table(table, pieces)
     _require_tables(raws, crm=crm, report=report)
+    # A module with no records (no won deals yet, nothing changed since the last
+    # sync) is an empty table, not a broken file.
     data = _build(
-        raws,
-        as_of=as_of,
-        on_orphans=on_orphans,
-        rules=rules or ValidationRules(),
+        raws, as_of=as_of, on_orphans=on_orphans, rules=rules or ValidationRules(), allow_empty=True
     )
-    rejects = _locate_rejects(data.rejects, origins)
-    return type(data)(
-        **{name: getattr(data, name) for name in TABLES},
-        rejects=rejects,
-        reports=data.reports,
-        as_of=data.as_of,
-        rules=data.rules,
-        mapping=report.reset_index(drop=True),
+    return replace(
+        data, rejects=_locate_rejects(data.rejects, origins), mapping=report.reset_index(drop=True)
     )
 
 
@@ -368,7 +409,7 @@ def _raw_table(table: str, pieces: list[SourceRows]) -> tuple[Any, tuple[np.ndar
     """One RawTable from several sources, and each of its rows' (source, source row)."""
     from .files import RawTable
 
-    frames, aside, sources, rows = [], [], [], []
+    frames, aside, source_parts, row_parts = [], [], [], []
     offset = 0
     for piece in pieces:
         kept = len(piece.frame)
@@ -379,8 +420,8 @@ def _raw_table(table: str, pieces: list[SourceRows]) -> tuple[Any, tuple[np.ndar
             row=np.arange(offset + kept, offset + kept + len(piece.set_aside))
         )
         aside.append(set_aside)
-        sources.append(np.full(kept + len(set_aside), piece.source, dtype=object))
-        rows.append(
+        source_parts.append(np.full(kept + len(set_aside), piece.source, dtype=object))
+        row_parts.append(
             np.concatenate(
                 [
                     np.asarray(piece.frame.index, dtype="int64"),
@@ -391,6 +432,7 @@ def _raw_table(table: str, pieces: list[SourceRows]) -> tuple[Any, tuple[np.ndar
         offset += kept + len(set_aside)
     frame = pd.concat(frames) if len(frames) > 1 else frames[0]
     labels = list(dict.fromkeys(p.source for p in pieces))
+    sources, rows = np.concatenate(source_parts), np.concatenate(row_parts)
     raw = RawTable(
         frame=frame,
         source=", ".join(labels),
@@ -399,8 +441,9 @@ def _raw_table(table: str, pieces: list[SourceRows]) -> tuple[Any, tuple[np.ndar
         sha256=pieces[0].sha256 if len(pieces) == 1 else None,
         encoding=", ".join(sorted({p.encoding for p in pieces if p.encoding})) or None,
         malformed=pd.concat(aside, ignore_index=True),
+        row_names=(sources + " row " + rows.astype("str")) if len(labels) > 1 else None,
     )
-    return raw, (np.concatenate(sources), np.concatenate(rows))
+    return raw, (sources, rows)
 
 
 def _require_tables(raws: Mapping[str, Any], *, crm: str, report: pd.DataFrame) -> None:

@@ -23,6 +23,7 @@ import hashlib
 import zipfile
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, cast
@@ -92,6 +93,9 @@ class RawTable:
         default_factory=lambda: pd.DataFrame({"row": [], "value": [], "reason": []})
     )
     conflicts: list[str] = field(default_factory=list)
+    #: For a table combined from several sources: each row's name in messages
+    #: (``"Deals_2.csv row 5"``), by 0-based position.
+    row_names: np.ndarray | None = None
 
     @classmethod
     def from_frame(
@@ -236,16 +240,23 @@ def read_source(source: Source) -> RawTable:
     # hashlib releases the GIL: the file is hashed while it is being parsed.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(sha256_of, source.path)
-        try:
+        with _read_errors(source):
             raw = reader(source)
-        except InputFileError:
-            raise
-        except (pa.ArrowException, OSError, ValueError, zipfile.BadZipFile, UnicodeError) as exc:
-            raise InputFileError(
-                f"{source.label} cannot be read as a table: {exc}", source=source.label
-            ) from None
         raw.sha256 = digest.result()
     return raw
+
+
+@contextmanager
+def _read_errors(source: Source) -> Iterator[None]:
+    """Turn the readers' failures on a file that is not a table into an InputFileError."""
+    try:
+        yield
+    except InputFileError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, zipfile.BadZipFile, UnicodeError) as exc:
+        raise InputFileError(
+            f"{source.label} cannot be read as a table: {exc}", source=source.label
+        ) from None
 
 
 def _check_headers(headers: list[str], source: Source) -> None:
@@ -467,7 +478,7 @@ def read_text_table(
     """
     source = Source(path, "", sheet)
     kind = _file_kind(path)
-    try:
+    with _read_errors(source):
         if kind == "parquet":
             frame = pq.read_table(path).to_pandas(ignore_metadata=True)
             _check_headers([str(c) for c in frame.columns], source)
@@ -479,12 +490,6 @@ def read_text_table(
         _check_headers(headers, source)
         text_types = {h: pa.large_string() for h in headers}
         table, malformed = _arrow_csv(path, encoding, delimiter, text_types, headers)
-    except InputFileError:
-        raise
-    except (pa.ArrowException, OSError, ValueError, zipfile.BadZipFile, UnicodeError) as exc:
-        raise InputFileError(
-            f"{source.label} cannot be read as a table: {exc}", source=source.label
-        ) from None
     frame = table.to_pandas()
     if len(malformed):
         frame.index = _surviving_rows(len(frame), malformed["row"].to_numpy())
