@@ -169,3 +169,125 @@ def test_segments_prints_the_segments_and_writes_both_tables(tmp_path: Path) -> 
     book = pd.read_csv(managers, encoding="utf-8-sig", index_col="manager_id")
     assert len(table) == 1852 and book["clients"].sum() == 2000  # 148 clients never bought
     assert {"segment", "tier", "expected_value", "next_action_zh"} <= set(table.columns)
+
+
+ZOHO = Path(__file__).parent / "data" / "zoho"
+
+
+def test_import_zoho_exports_writes_a_folder_that_load_reads(tmp_path: Path) -> None:
+    """The folder holds the canonical tables (equal to read_export's), rejects and the report."""
+    from am_analytics import load
+    from am_analytics.io.zoho import read_export
+
+    exports = [str(ZOHO / name) for name in ("Users.csv", "Accounts.csv", "Deals.csv")]
+    out = tmp_path / "canonical"
+    result = runner.invoke(
+        app, ["import", "zoho", *exports, "--out", str(out), "--as-of", "2026-11-15"]
+    )
+    expected = read_export(exports, as_of="2026-11-15")
+    assert result.exit_code == EXIT_REJECTS, result.output  # the fixture has broken deals
+    assert "rows rejected" in result.output
+    again = load(out, as_of="2026-11-15")
+    for name, frame in expected.tables():
+        pd.testing.assert_frame_equal(again.table(name), frame, check_categorical=False)
+    rejects = pd.read_csv(out / "rejects.csv", encoding="utf-8-sig", dtype={"row": "int64"})
+    assert rejects[["table", "source", "row", "check"]].values.tolist() == (
+        expected.rejects[["table", "source", "row", "check"]].values.tolist()
+    )
+    report = pd.read_csv(out / "mapping_report.csv", encoding="utf-8-sig")
+    assert len(report) == len(expected.mapping)
+    assert set(report["source"]) == {"Users.csv", "Accounts.csv", "Deals.csv"}
+
+
+def test_import_zoho_api_reads_credentials_from_the_environment_and_never_writes_them(
+    tmp_path: Path,
+) -> None:
+    """`api` fetches with ZOHO_* variables; no secret appears in the output or the files."""
+    from crm_server import Reply, Request, serve
+
+    secret, refresh = "s3cret-cli-value", "1000.refresh-cli-value"
+    users = [{"id": "101", "full_name": "Li Lei", "status": "active"}]
+    accounts = [{"id": "2001", "Owner": {"name": "Li Lei", "id": "101"}, "Account_Name": "Acme"}]
+    deals = [
+        {"id": "3001", "Owner": {"name": "Li Lei", "id": "101"}, "Amount": 1200.5,
+         "Closing_Date": "2026-07-01", "Account_Name": {"name": "Acme", "id": "2001"},
+         "Stage": "Closed Won", "Modified_Time": "2026-07-01T09:00:00+08:00"},
+    ]  # fmt: skip
+
+    def zoho(request: Request) -> Reply:
+        if request.path == "/oauth/v2/token":
+            body = {"access_token": "access-cli-value", "expires_in": 3600, "api_domain": url}
+            return Reply(200, body)
+        if request.path.endswith("/deleted"):
+            return Reply(204)
+        records = {"users": users, "Accounts": accounts, "Deals": deals}[request.path.split("/")[3]]
+        key = "users" if request.path.endswith("/users") else "data"
+        return Reply(200, {key: records, "info": {"more_records": False, "count": len(records)}})
+
+    out = tmp_path / "canonical"
+    with serve(zoho) as server:
+        url = server.url
+        env = {
+            "ZOHO_CLIENT_ID": "1000.CLI",
+            "ZOHO_CLIENT_SECRET": secret,
+            "ZOHO_REFRESH_TOKEN": refresh,
+            "ZOHO_ACCOUNTS_URL": url,
+        }
+        result = runner.invoke(
+            app, ["import", "zoho", "api", "--out", str(out), "--as-of", "2026-11-15"], env=env
+        )
+    assert result.exit_code == EXIT_OK, result.output
+    written = "".join(p.read_text(encoding="utf-8-sig") for p in sorted(out.iterdir()))
+    for value in (secret, refresh, "access-cli-value"):
+        assert value not in result.output
+        assert value not in written
+    sales = pd.read_csv(out / "sales.csv", dtype="str")
+    assert sales[["order_id", "client_id", "manager_id", "amount"]].values.tolist() == [
+        ["3001", "2001", "101", "1200.5"]
+    ]
+
+
+def test_import_api_without_credentials_exits_2_naming_the_variable(tmp_path: Path) -> None:
+    """A missing credential is named (not its value), and nothing is written."""
+    env = {"ZOHO_CLIENT_ID": "", "ZOHO_CLIENT_SECRET": "x", "ZOHO_REFRESH_TOKEN": "y"}
+    out = tmp_path / "canonical"
+    result = runner.invoke(app, ["import", "zoho", "api", "--out", str(out)], env=env)
+    assert result.exit_code == EXIT_UNUSABLE
+    assert "ZOHO_CLIENT_ID" in result.output
+    assert not out.exists()
+
+
+def test_import_refuses_api_mixed_with_files(tmp_path: Path) -> None:
+    """`api` and export files together are a usage error."""
+    args = ["import", "zoho", "api", str(ZOHO / "Deals.csv"), "--out", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_UNUSABLE
+    assert "cannot be mixed" in result.output
+
+
+def test_import_fxiaoke_gbk_exports_then_validate_reads_the_folder(tmp_path: Path) -> None:
+    """GBK exports with Chinese labels import in one command; `validate` then finds it clean."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    for name in ("销售订单.csv", "人员.csv"):
+        (exports / name).write_bytes(
+            (Path(__file__).parent / "data" / "fxiaoke" / name).read_bytes()
+        )
+    accounts = (
+        "客户编号,客户名称,负责人,生命状态\nA001,华美贸易,王芳,正常\nA002,远大科技,李雷,正常\n"
+    )
+    (exports / "客户.csv").write_bytes(accounts.encode("gbk"))
+    out = tmp_path / "canonical"
+    args = ["import", "fxiaoke", str(exports), "--out", str(out), "--as-of", "2026-11-15"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_REJECTS, result.output  # voided orders, unknown clients
+    sales = pd.read_csv(out / "sales.csv", dtype="str")
+    assert sales[["order_id", "client_id", "manager_id", "amount"]].values.tolist() == [
+        ["SO-001", "A001", "E01", "1200.0"],
+        ["SO-002", "A002", "E02", "3000.0"],
+        ["SO-007", "A001", "E03", "-200.0"],  # a refund
+    ]
+    rejects = pd.read_csv(out / "rejects.csv", encoding="utf-8-sig", dtype="str")
+    assert set(rejects.loc[rejects.table == "sales", "check"]) >= {"voided", "reference"}
+    check = runner.invoke(app, ["validate", str(out), "--as-of", "2026-11-15"])
+    assert check.exit_code == EXIT_OK, check.output
