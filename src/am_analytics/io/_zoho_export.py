@@ -409,6 +409,8 @@ def _home_amounts(
 def _numbers_or_text(values: pd.Series, transform: Any) -> pd.Series:
     """Numbers transformed; cells that are not numbers kept as written for validation."""
     parsed = parse_number(values, money=True, label="value")
+    if not len(parsed.failures):  # typed: validation need not read them again
+        return transform(parsed.values).astype("float64")
     out = transform(parsed.values).astype(object)
     if len(parsed.failures):
         out[parsed.failures.index] = values[parsed.failures.index]
