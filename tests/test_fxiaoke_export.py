@@ -266,3 +266,31 @@ def test_an_account_export_without_ids_uses_the_names(folder: Path) -> None:
     data = read_export(folder)
     assert data.clients["client_id"].tolist() == ["华美贸易", "远大科技"]
     assert data.sales["client_id"].astype(str).tolist() == ["华美贸易", "远大科技", "华美贸易"]
+
+
+def test_payments_can_be_the_sales_through_the_mapping(tmp_path: Path) -> None:
+    """A 回款 export mapped to sales (as the guide shows) gives payments as sales, voided ones set
+    aside, with the client's name resolved through the 客户 export."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    accounts = "客户编号,客户名称,负责人,生命状态\nA001,华美贸易,王芳,正常\n"
+    payments = (
+        "回款编号,客户名称,回款日期,回款金额(元),负责人,生命状态\n"
+        "P1,华美贸易,2026-07-01,500.00,王芳,正常\nP2,华美贸易,2026-07-02,300.00,王芳,作废\n"
+    )
+    (folder / "客户.csv").write_bytes(accounts.encode("gbk"))
+    (folder / "回款.csv").write_bytes(payments.encode("gbk"))
+    mapping = tmp_path / "payments.toml"
+    mapping.write_text(
+        '[objects.PaymentObj]\ntable = "sales"\nfiles = ["*回款*"]\n'
+        "[objects.PaymentObj.columns]\n"
+        'order_id = ["_id", "回款编号"]\nclient_id = ["account_id", "客户名称"]\n'
+        'manager_id = ["owner", "负责人"]\norder_date = ["回款日期"]\namount = ["回款金额"]\n',
+        encoding="utf-8",
+    )
+    data = read_export(folder, mapping=mapping)
+    sales = data.sales[["order_id", "client_id", "manager_id", "order_date", "amount"]]
+    assert sales.astype({"client_id": "str", "manager_id": "str"}).values.tolist() == [
+        ["P1", "A001", "王芳", T("2026-07-01"), 500.0]
+    ]
+    assert data.rejects[["source", "row", "check"]].values.tolist() == [["回款.csv", 2, "voided"]]

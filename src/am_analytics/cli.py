@@ -294,7 +294,7 @@ def import_(
     credentials: Annotated[
         Path | None,
         typer.Option(
-            help="TOML file with a [zoho] or [fxiaoke] table of credentials for `api`. "
+            help="TOML file whose zoho or fxiaoke table holds the credentials for `api`. "
             "Default: the ZOHO_* / FXIAOKE_* environment variables."
         ),
     ] = None,
