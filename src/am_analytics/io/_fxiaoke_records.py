@@ -9,7 +9,7 @@ enumerations through tables in the mapping's ``[options]``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -170,14 +170,14 @@ def split_voided(
     deleted = records[deleted_header] if deleted_header else None
     gone = _is_true(deleted) if deleted is not None else none
     life = records[life_header] if life_header else pd.Series(None, records.index, "object")
-    codes = life.map(_life_code, na_action="ignore")
+    codes = _map_distinct(life, _life_code)
     voided = (codes.notna() & ~codes.isin(options.realised_codes)).to_numpy(dtype=bool) & ~gone
     rows = records.index.to_numpy()
     pieces = [set_aside_rows([], [], "voided", [], [])]
     if deleted is not None and gone.any():
         pieces.append(set_aside_rows(rows[gone], deleted[gone], "deleted", _DELETED, "is_deleted"))
     if voided.any():
-        reasons = codes[voided].map(lambda c: _voided_reason(c, options)).to_numpy()
+        reasons = _map_distinct(codes[voided], lambda c: _voided_reason(c, options)).to_numpy()
         pieces.append(set_aside_rows(rows[voided], life[voided], "voided", reasons, "life_status"))
     aside = pd.concat(pieces, ignore_index=True).sort_values("row", kind="stable")
     return ~(gone | voided), aside.reset_index(drop=True)
@@ -187,6 +187,12 @@ _DELETED: Final = (
     "the record was deleted in Fxiaoke (is_deleted true); it is left out, "
     "so a merge with an earlier sync removes it"
 )
+
+
+def _map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``function`` applied to each distinct value once (a status column has a handful)."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, map(function, distinct), strict=True)))
 
 
 def _is_true(values: pd.Series) -> np.ndarray:
@@ -235,9 +241,10 @@ def _percent_as_fraction(values: pd.Series) -> pd.Series:
     parsed = parse_number(values, label="probability")
     number = parsed.values.astype("float64")
     has_sign = values.astype("str").str.contains("%", regex=False).fillna(False)
-    fraction = number.where(has_sign.to_numpy(dtype=bool), number / 100)
-    text = fraction.map(lambda v: repr(round(v, 10)), na_action="ignore")
-    return text.where(fraction.notna(), values).astype("object")
+    fraction = number.where(has_sign.to_numpy(dtype=bool), number / 100).round(10)
+    if not len(parsed.failures):  # typed: validation need not read them again
+        return fraction
+    return fraction.astype("object").where(fraction.notna(), values)
 
 
 def api_fields(objmap: ObjectMap, options: FxiaokeOptions) -> list[str]:
