@@ -34,7 +34,12 @@ if TYPE_CHECKING:
     from .._validation import OnOrphans
     from ..dataset import Dataset
 
-from .files import CSV_SUFFIXES, EXCEL_SUFFIXES, PARQUET_SUFFIXES, read_text_table, sha256_of
+from .files import (
+    file_kind,
+    file_stem,
+    read_text_table,
+    sha256_of,
+)
 
 __all__ = [
     "REPORT_COLUMNS",
@@ -236,11 +241,7 @@ class ExportFile:
     @property
     def stem(self) -> str:
         """The file name without table-file suffixes (``Deals_2026.csv`` -> ``Deals_2026``)."""
-        name = self.path.name
-        for suffix in sorted(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES, key=len)[::-1]:
-            if name.lower().endswith(suffix):
-                return name[: -len(suffix)]
-        return self.path.stem
+        return file_stem(self.path)
 
 
 def read_export_files(paths: str | Path | Iterable[str | Path], *, crm: str) -> list[ExportFile]:
@@ -257,7 +258,9 @@ def read_export_files(paths: str | Path | Iterable[str | Path], *, crm: str) -> 
         if not item.exists():
             raise InputFileError(f"{item} does not exist", source=str(item))
         if item.is_dir():
-            files.extend(sorted(p for p in item.iterdir() if p.is_file() and _is_table(p)))
+            files.extend(
+                sorted(p for p in item.iterdir() if p.is_file() and file_kind(p) is not None)
+            )
         else:
             files.append(item)
     if not files:
@@ -317,11 +320,6 @@ def object_of_export(
             source=file.label,
         )
     return mapping.object(top[0])
-
-
-def _is_table(path: Path) -> bool:
-    name = path.name.lower()
-    return name.endswith(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES)
 
 
 # --- into a Dataset ---------------------------------------------------------------------

@@ -118,7 +118,7 @@ class RawTable:
         return len(self.frame) + len(self.malformed)
 
 
-def _file_kind(path: Path) -> str | None:
+def file_kind(path: Path) -> str | None:
     """'csv', 'excel', 'parquet' or None, from the file name."""
     name = path.name.lower()
     for kind, suffixes in (
@@ -131,7 +131,7 @@ def _file_kind(path: Path) -> str | None:
     return None
 
 
-def _stem(path: Path) -> str:
+def file_stem(path: Path) -> str:
     """The file name without its table-file suffixes (``sales.csv.gz`` -> ``sales``)."""
     name = path.name
     for suffix in sorted(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES, key=len, reverse=True):
@@ -176,10 +176,10 @@ def find_sources(directory: str | Path) -> dict[str, Source]:
 
 def _sources_in(file: Path, *, single: bool) -> Iterator[Source]:
     """The tables one file provides."""
-    kind = _file_kind(file)
+    kind = file_kind(file)
     if kind is None:
         return
-    table = table_for_name(_stem(file))
+    table = table_for_name(file_stem(file))
     if kind != "excel":
         if table is not None:
             yield Source(file, table)
@@ -235,7 +235,7 @@ def read_source(source: Source) -> RawTable:
     >>> raw.encoding, raw.rows_read, raw.columns["client_id"]
     ('utf-8', 2000, 'client_id')
     """
-    kind = _file_kind(source.path)
+    kind = file_kind(source.path)
     reader = {"csv": _read_csv, "excel": _read_excel, "parquet": _read_parquet}[str(kind)]
     # hashlib releases the GIL: the file is hashed while it is being parsed.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -477,7 +477,7 @@ def read_text_table(
         The file cannot be read as a table.
     """
     source = Source(path, "", sheet)
-    kind = _file_kind(path)
+    kind = file_kind(path)
     with _read_errors(source):
         if kind == "parquet":
             frame = pq.read_table(path).to_pandas(ignore_metadata=True)
