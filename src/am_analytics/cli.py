@@ -326,7 +326,7 @@ def import_(
     except AmAnalyticsError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(EXIT_UNUSABLE) from None
-    from .io._crm import mapping_report
+    from .io import mapping_report
 
     data.rejects.to_csv(out / "rejects.csv", index=False, encoding="utf-8-sig")
     report = mapping_report(data)

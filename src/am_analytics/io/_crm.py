@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -50,6 +50,7 @@ __all__ = [
     "SyncState",
     "Watermark",
     "assemble",
+    "find_header",
     "load_mapping",
     "managers_from_owners",
     "mapping_report",
@@ -115,15 +116,25 @@ class ObjectMap:
 
     def resolve(self, headers: Iterable[str]) -> dict[str, str]:
         """Canonical column -> the source header that feeds it, among ``headers``."""
-        by_form = {normalize_header(h): h for h in reversed(list(headers))}
-        chosen: dict[str, str] = {}
-        for column, candidates in self.columns.items():
-            for candidate in candidates:
-                header = by_form.get(normalize_header(candidate))
-                if header is not None:
-                    chosen[column] = header
-                    break
-        return chosen
+        headers = list(headers)
+        found = {column: find_header(headers, fields) for column, fields in self.columns.items()}
+        return {column: header for column, header in found.items() if header is not None}
+
+
+def find_header(headers: Iterable[str], candidates: Iterable[str]) -> str | None:
+    """The first of ``candidates`` among ``headers``, compared as normalised headers.
+
+    Examples
+    --------
+    >>> find_header(["Deal Owner.id", "Amount"], ["Owner.id", "deal_owner.ID"])
+    'Deal Owner.id'
+    """
+    by_form = {normalize_header(h): str(h) for h in reversed(list(headers))}
+    for candidate in candidates:
+        header = by_form.get(normalize_header(candidate))
+        if header is not None:
+            return header
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,8 +391,6 @@ def assemble(
     Rows of one table from several sources are validated together (keys must
     be unique across them); each reject names the source and row of its record.
     """
-    from dataclasses import replace
-
     from ..dataset import _build
     from .files import RawTable
 
@@ -524,7 +533,7 @@ def report_rows(
             records.append((header, None, None, "used", used[header]))
         else:
             records.append((header, None, None, "ignored", "no canonical column takes it"))
-    frame = pd.DataFrame(records, columns=["source_column", "table", "column", "status", "note"])
+    frame = pd.DataFrame(records, columns=REPORT_COLUMNS[2:])
     frame.insert(0, "object", object_name)
     frame.insert(0, "source", source)
     return frame[REPORT_COLUMNS]

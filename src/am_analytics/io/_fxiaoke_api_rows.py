@@ -23,11 +23,12 @@ from ._crm import (
     ObjectMap,
     SourceRows,
     Watermark,
+    find_header,
     managers_from_owners,
     report_rows,
     require_object_columns,
 )
-from ._fxiaoke_records import CRM, FxiaokeOptions, find_header, finish_columns, split_voided
+from ._fxiaoke_records import CRM, FxiaokeOptions, finish_columns, split_voided
 
 __all__ = ["Batch", "mark_derived", "owners_as_managers", "read_records"]
 

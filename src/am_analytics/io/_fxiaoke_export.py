@@ -22,6 +22,7 @@ from ._crm import (
     ObjectMap,
     SourceRows,
     assemble,
+    find_header,
     load_mapping,
     managers_from_owners,
     object_of_export,
@@ -30,7 +31,7 @@ from ._crm import (
     require_object_columns,
     set_aside_rows,
 )
-from ._fxiaoke_records import CRM, FxiaokeOptions, find_header, finish_columns, split_voided
+from ._fxiaoke_records import CRM, FxiaokeOptions, finish_columns, split_voided
 
 if TYPE_CHECKING:
     from .._validation import OnOrphans

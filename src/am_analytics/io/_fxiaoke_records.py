@@ -19,7 +19,6 @@ import pandas as pd
 from ..errors import ConfigError
 from ..schemas import MANAGER_STATUSES, OPPORTUNITY_STATUSES
 from ._crm import CrmMapping, ObjectMap, set_aside_rows
-from .aliases import normalize_header
 from .parsing import parse_number
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "LIFE_STATUS_LABELS",
     "FxiaokeOptions",
     "api_fields",
-    "find_header",
     "finish_columns",
     "is_api_name",
     "split_voided",
@@ -141,16 +139,6 @@ def _check_values(option: str, table: Mapping[str, str], allowed: tuple[str, ...
         raise ConfigError(
             f"option {option}: {', '.join(map(repr, wrong))} not allowed; use {', '.join(allowed)}"
         )
-
-
-def find_header(headers: Iterable[str], candidates: Iterable[str]) -> str | None:
-    """The first header matching one of ``candidates`` (compared as normalised headers)."""
-    by_form = {normalize_header(h): h for h in reversed(list(headers))}
-    for candidate in candidates:
-        header = by_form.get(normalize_header(candidate))
-        if header is not None:
-            return header
-    return None
 
 
 def split_voided(

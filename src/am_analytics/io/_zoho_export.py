@@ -20,11 +20,13 @@ import pandas as pd
 from ..errors import ConfigError
 from ..schemas import column_kinds, key_columns
 from ._crm import (
+    REPORT_COLUMNS,
     CrmMapping,
     ExportFile,
     ObjectMap,
     SourceRows,
     assemble,
+    find_header,
     load_mapping,
     managers_from_owners,
     object_of_export,
@@ -33,7 +35,6 @@ from ._crm import (
     require_object_columns,
     set_aside_rows,
 )
-from .aliases import normalize_header
 from .parsing import parse_number
 
 if TYPE_CHECKING:
@@ -217,7 +218,7 @@ def _convert(
     frame = batch.frame
     chosen = objmap.resolve(frame.columns)
     needed = _NEEDED.get(objmap.table, key_columns(objmap.table)[:1])
-    contact = _first_present(frame, options.deal_contact_fields)
+    contact = find_header(frame.columns, options.deal_contact_fields)
     if objmap.table == "opportunities" and contact is None:
         needed = (*needed, "client_id")
     require_object_columns(objmap, chosen, needed, source=batch.source, crm=CRM)
@@ -256,15 +257,6 @@ def _source_rows(
 ) -> SourceRows:
     """SourceRows of one batch, carrying its file's checksum and encoding."""
     return SourceRows(table, batch.source, frame, set_aside, batch.sha256, batch.encoding)
-
-
-def _first_present(frame: pd.DataFrame, candidates: Iterable[str]) -> str | None:
-    """The first header of ``frame`` that matches one of ``candidates``."""
-    by_form = {normalize_header(h): str(h) for h in reversed(list(frame.columns))}
-    for candidate in candidates:
-        if normalize_header(candidate) in by_form:
-            return by_form[normalize_header(candidate)]
-    return None
 
 
 def strip_id_prefix(values: pd.Series) -> pd.Series:
@@ -325,7 +317,7 @@ def _used_fields(frame: pd.DataFrame, options: ZohoOptions) -> dict[str, str]:
     }
     used: dict[str, str] = {}
     for option, purpose in purposes.items():
-        header = _first_present(frame, getattr(options, option))
+        header = find_header(frame.columns, getattr(options, option))
         if header is not None:
             used[header] = purpose
     return used
@@ -348,7 +340,7 @@ def _deal_parts(
     if contact is not None:
         used[contact] = "the client of deals without an account (B2C: the contact)"
         client = client.fillna(strip_id_prefix(frame[contact]))
-    rate_header = _first_present(frame, options.exchange_rate_fields)
+    rate_header = find_header(frame.columns, options.exchange_rate_fields)
     rates = frame[rate_header] if rate_header is not None else None
     amount, bad_rate = _home_amounts(rows["amount"], rates, how=options.exchange_rate)
     status = _deal_status(rows["stage"], options)
@@ -431,9 +423,7 @@ def _sales_report(batch: RecordBatch, chosen: Mapping[str, str]) -> pd.DataFrame
         for c, s in feeds.items()
         if c in chosen
     ]
-    return pd.DataFrame(
-        rows, columns=["source", "object", "source_column", "table", "column", "status", "note"]
-    )
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS)
 
 
 # --- contacts and owners ----------------------------------------------------------------
@@ -443,7 +433,7 @@ def _contact_parts(
     batch: RecordBatch, rows: pd.DataFrame, options: ZohoOptions, used: dict[str, str]
 ) -> tuple[list[SourceRows], dict[str, str]]:
     """Contacts without an account as clients; the others set aside as people at a client."""
-    header = _first_present(batch.frame, options.contact_account_fields)
+    header = find_header(batch.frame.columns, options.contact_account_fields)
     if header is None:
         return [_source_rows("clients", batch, rows, batch.set_aside)], used
     used = {**used, header: "contacts with an account are people at that client, not clients"}
@@ -469,7 +459,7 @@ def _owners(
     """The owners of the records (manager_id, name), to derive managers when there are no Users."""
     if table == "managers" or "manager_id" not in rows:
         return None
-    header = _first_present(batch.frame, options.owner_name_fields)
+    header = find_header(batch.frame.columns, options.owner_name_fields)
     names = batch.frame[header] if header is not None else pd.Series(pd.NA, index=rows.index)
     return pd.DataFrame({"manager_id": rows["manager_id"], "name": names}, index=rows.index)
 
@@ -478,7 +468,7 @@ def _mark_owner_names(
     report: pd.DataFrame, batch: RecordBatch, options: ZohoOptions, *, derived: bool
 ) -> pd.DataFrame:
     """Report rows saying which owner fields built the managers table (when derived)."""
-    header = _first_present(batch.frame, options.owner_name_fields)
+    header = find_header(batch.frame.columns, options.owner_name_fields)
     owner_id = report[(report["column"] == "manager_id") & (report["status"] == "mapped")]
     if not derived or owner_id.empty or report["table"].eq("managers").any():
         return report
