@@ -113,20 +113,12 @@ def _maximize(
     # L-BFGS-B also stops "successfully" when f barely moves along a ridge: judge by the
     # gradient (per log-parameter, of a mean log-likelihood), not by its flag
     converged = float(np.max(np.abs(np.where(at_bound, 0.0, gradient)))) < _GRADIENT_TOLERANCE
-    flat = {name: params[name] for name in shapes if params[name] > _SHAPE_LIMIT}
+    problem = _runaway(names, params, at_bound, shapes)
     advice = "fit on more clients or a longer history"
-    if at_bound.any():
-        problem = f"ran {', '.join(np.array(names)[at_bound])} to the bound exp(±{_LOG_BOUND:g})"
-    elif flat:
-        spreads = " or ".join(dict.fromkeys(shapes[name] for name in flat))
-        problem = (
-            f"drives {', '.join(flat)} past {_SHAPE_LIMIT:g}: the data show next to no "
-            f"spread in {spreads} across clients, and the model runs off to that limit"
-        )
-    elif not converged:
+    if not problem and not converged:
         problem = f"did not converge after {result.nit} iterations ({result.message.strip(': ')})"
         advice = f"raise max_iterations, or {advice}"
-    else:
+    if not problem:
         return theta, -value * clients
     warnings.warn(
         f"the {model} fit {problem}; the best parameters found are {found}. Predictions "
@@ -135,6 +127,33 @@ def _maximize(
         stacklevel=3,
     )
     return theta, -value * clients
+
+
+def _runaway(
+    names: tuple[str, ...],
+    params: Mapping[str, float],
+    at_bound: npt.NDArray[np.bool_],
+    shapes: Mapping[str, str],
+) -> str:
+    """What ran off to a limit, naming every such parameter; empty when none did.
+
+    On data with no spread the likelihood grows without bound along a ridge, and
+    where the optimiser stops on it is set by rounding (a CPU's own exp and log
+    kernels move it), so any of the ridge's parameters may end past the shape
+    limit, at the bound, or both: all of them are named, whichever way they went.
+    """
+    flat = [name for name in shapes if params[name] > _SHAPE_LIMIT]
+    bounded = [name for name, hit in zip(names, at_bound, strict=True) if hit and name not in flat]
+    parts = []
+    if flat:
+        spreads = " or ".join(dict.fromkeys(shapes[name] for name in flat))
+        parts.append(
+            f"drives {', '.join(flat)} past {_SHAPE_LIMIT:g}: the data show next to no "
+            f"spread in {spreads} across clients, and the model runs off to that limit"
+        )
+    if bounded:
+        parts.append(f"ran {', '.join(bounded)} to the bound exp(±{_LOG_BOUND:g})")
+    return "; it also ".join(parts)
 
 
 def _dot(weights: FloatArray, values: FloatArray) -> float:
