@@ -291,3 +291,63 @@ def test_import_fxiaoke_gbk_exports_then_validate_reads_the_folder(tmp_path: Pat
     assert set(rejects.loc[rejects.table == "sales", "check"]) >= {"voided", "reference"}
     check = runner.invoke(app, ["validate", str(out), "--as-of", "2026-11-15"])
     assert check.exit_code == EXIT_OK, check.output
+
+
+def test_version_prints_the_package_version() -> None:
+    """--version: the version on one line, exit 0."""
+    from am_analytics import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == EXIT_OK
+    assert result.output == f"am-analytics {__version__}\n"
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["validate"], ["score"], ["segments"], ["sample"], ["import"]]
+)
+def test_help_shows_no_bool_value_for_flags(command: list[str]) -> None:
+    """Flags (--help, --keep-orphans, --version) take no value: no `<bool>` in any help."""
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == EXIT_OK
+    assert "--help" in result.output and "<bool>" not in result.output
+
+
+def test_score_a_period_before_any_sale_exits_2_with_the_data_range() -> None:
+    """2019Q1 used to rank everyone first with grade A; now exit 2 and what to do."""
+    result = runner.invoke(app, ["score", str(sample_dir()), "--period", "2019Q1"])
+    assert result.exit_code == EXIT_UNUSABLE, result.output
+    assert "no sales in 2019Q1" in result.output
+    assert "the sales run from 2024-01-01 to 2026-11-15: choose a period with sales" in (
+        " ".join(result.output.split())
+    )
+
+
+def test_score_defaults_as_of_to_the_last_sale_and_names_the_leavers(tmp_path: Path) -> None:
+    """Without --as-of: the last sale date, printed; the scores equal the library's
+    (README) call with that as_of; the two managers who left are named."""
+    from am_analytics import load
+    from am_analytics.scoring import score_managers
+
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(
+        app, ["score", str(sample_dir()), "--period", "2026Q4", "--out", str(out)]
+    )
+    assert result.exit_code == EXIT_OK, result.output
+    assert "as of 2026-11-15, the last sale date (change it with --as-of)" in result.output
+    assert "2 managers who have left are not scored: M0018 杨艳, M0035 贾斌" in result.output
+    expected = score_managers(load(sample_dir(), as_of="2026-11-15"), "2026Q4")
+    written = pd.read_csv(out, encoding="utf-8-sig", index_col="manager_id")
+    assert written["score"].round(9).tolist() == expected["score"].round(9).tolist()
+
+
+def test_segments_defaults_as_of_and_counts_the_clients_without_sales() -> None:
+    """Segments as of the last sale date, and the 148 clients without a sale are counted."""
+    result = runner.invoke(app, ["segments", str(sample_dir())])
+    assert result.exit_code == EXIT_OK, result.output
+    text = " ".join(result.output.split())
+    assert "as of 2026-11-15, the last sale date" in text
+    assert "Clients by segment, as of 2026-11-15" in text
+    assert (
+        "148 clients without a sale up to 2026-11-15 are not segmented "
+        "(per manager: clients_without_sales in --portfolios)" in text
+    )

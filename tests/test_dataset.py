@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from am_analytics import (
@@ -14,6 +17,7 @@ from am_analytics import (
     MissingTableError,
     ValidationRules,
     from_frames,
+    load,
 )
 from conftest import AS_OF, tiny_tables
 
@@ -107,6 +111,11 @@ BROKEN_CELLS = [
     ("opportunities", 0, "probability", "150%", "range", "from 0 to 1"),
     ("opportunities", 1, "status", "maybe", "allowed_values", "open, won, lost"),
     ("opportunities", 2, "amount", "-5", "range", "at least 0"),
+    ("sales", 1, "amount", "1e308", "max_amount", "beyond the plausible bound ±1e+12"),
+    ("opportunities", 0, "amount", "2e12", "max_amount", "raise ValidationRules(max_amount="),
+    ("ratings", 0, "competency", "charm", "allowed_values", "ValidationRules(competencies=...)"),
+    ("goals", 0, "metric", "revenue", "allowed_values", "is not a known metric; known: "),
+    ("goals", 1, "revision", "x", "parse", "'x'"),
 ]
 
 
@@ -302,13 +311,71 @@ def test_input_frames_are_not_modified(tables: dict[str, pd.DataFrame]) -> None:
 
 # --- property: corrupted cells are exactly the rejected ones -----------------------------
 
-CORRUPTIONS = {
-    "order_id": [""],
-    "client_id": ["C404", " "],
-    "manager_id": ["M404"],
-    "order_date": ["not a date", "1900-01-01", "2026-02-30", "2099-01-01"],
-    "amount": ["12abc", "inf", "1.2.3", "USD 5 5"],
+#: A stand-in for "the key of the table's first row": the corrupted row repeats it.
+DUP = "<duplicate of row 1>"
+#: Typed cells and values they may be corrupted to; each must reject its row, naming the cell.
+TYPED_CORRUPTIONS = {
+    ("managers", "manager_id"): ["", DUP],
+    ("managers", "hire_date"): ["not a date", "1900-01-01"],
+    ("managers", "status"): ["fired"],
+    ("clients", "client_id"): ["", DUP],
+    ("clients", "manager_id"): ["M404", ""],
+    ("clients", "created_date"): ["2026-02-30"],
+    ("sales", "order_id"): ["", DUP],
+    ("sales", "client_id"): ["C404", " "],
+    ("sales", "manager_id"): ["M404"],
+    ("sales", "order_date"): ["not a date", "1900-01-01", "2026-02-30", "2099-01-01"],
+    ("sales", "amount"): ["12abc", "inf", "1.2.3", "USD 5 5", "1e308"],
+    ("surveys", "response_id"): ["", DUP],
+    ("surveys", "client_id"): ["C404"],
+    ("surveys", "survey_date"): ["yesterday"],
+    ("surveys", "csat"): ["6", "abc"],
+    ("surveys", "nps"): ["11", "7.5"],
+    ("feedback", "feedback_id"): ["", DUP],
+    ("feedback", "kind"): ["bogus", ""],
+    ("feedback", "opened_at"): ["2026-13-01"],
+    ("feedback", "severity"): ["urgent"],
+    ("ratings", "manager_id"): ["M404"],
+    ("ratings", "period"): ["2026Q5"],
+    ("ratings", "rater_role"): ["boss"],
+    ("ratings", "competency"): ["charm"],
+    ("ratings", "score"): ["6", "x"],
+    ("goals", "goal_id"): [""],
+    ("goals", "owner_id"): ["M404"],
+    ("goals", "metric"): ["revenue", ""],
+    ("goals", "target"): ["inf", "x"],
+    ("goals", "period_start"): ["x"],
+    ("goals", "revision"): ["0", "x"],
+    ("training", "record_id"): ["", DUP],
+    ("training", "category"): ["cooking"],
+    ("training", "start_date"): ["x"],
+    ("training", "hours"): ["-1"],
+    ("training", "completed"): ["perhaps"],
+    ("training", "assessment_score"): ["101"],
+    ("opportunities", "opportunity_id"): ["", DUP],
+    ("opportunities", "amount"): ["-5", "1e308"],
+    ("opportunities", "status"): ["maybe"],
+    ("opportunities", "probability"): ["150%", "abc"],
 }
+#: Free text that must come back exactly as written (a NUL byte makes a CSV file
+#: unreadable as text, so it is checked through from_frames below).
+HOSTILE_TEXT = [
+    "=cmd|' /C calc'!A0",
+    "@SUM(A1)",
+    "-2+3",
+    "<script>alert(1)</script>",
+    'quote " and, comma\nnew line',
+    "长" * 5000,
+]
+TEXT_COLUMNS = [
+    ("managers", "name"),
+    ("managers", "region"),
+    ("clients", "name"),
+    ("sales", "product"),
+]
+CELLS = [(t, c, v) for (t, c), values in TYPED_CORRUPTIONS.items() for v in values] + [
+    (t, c, v) for t, c in TEXT_COLUMNS for v in HOSTILE_TEXT
+]
 
 
 def sales_frame(n: int) -> pd.DataFrame:
@@ -320,34 +387,108 @@ def sales_frame(n: int) -> pd.DataFrame:
             "manager_id": [["M1", "M1", "M2", "M3"][i % 4] for i in range(n)],
             "order_date": list(days),
             "amount": [f"{(i * 37) % 1000 + 0.5:,.2f}" for i in range(n)],
+            "product": [f"P{i % 3}" for i in range(n)],
         }
     )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.dictionaries(
-        st.integers(0, 39),
-        st.sampled_from([(c, v) for c, values in CORRUPTIONS.items() for v in values]),
-        max_size=15,
-    )
-)
-def test_exactly_the_corrupted_rows_are_rejected(corrupted: dict[int, tuple[str, str]]) -> None:
-    """Corrupt random cells of a valid frame: those rows, and only those, are rejected,
-    each naming the corrupted column, and read == kept + rejected."""
+def corrupt(
+    tables: dict[str, pd.DataFrame], picks: list[tuple[tuple[str, str, str], int]]
+) -> tuple[dict[tuple[str, int, str], str], set[str]]:
+    """Apply the picked corruptions: {(table, row, column): value}, and the keys lost."""
+    cells: dict[tuple[str, int, str], str] = {}
+    for (table, column, value), draw in picks:
+        row = draw % len(tables[table])
+        if value == DUP:  # repeat the first row's key, which itself is never corrupted
+            row = max(row, 1)
+        cells[(table, row, column)] = value
+    lost = set()
+    for (table, row, column), value in cells.items():
+        frame = tables[table]
+        if value == DUP:
+            value = frame.loc[0, column]
+        if column == frame.columns[0] and table != "ratings":
+            lost.add(str(frame.loc[row, column]))  # children of this id can no longer find it
+        frame.loc[row, column] = value
+    return cells, lost
+
+
+def assert_rejects_account_for_corruption(
+    data: object,
+    tables: dict[str, pd.DataFrame],
+    cells: dict[tuple[str, int, str], str],
+    lost: set[str],
+) -> None:
+    """Every corrupted typed cell is rejected; every other rejected row follows from one."""
+    rejects = data.rejects  # type: ignore[attr-defined]
+    summary = data.summary().set_index("table")  # type: ignore[attr-defined]
+    assert (summary.rows_read == summary.rows_kept + summary.rows_rejected).all()
+    for name, frame in tables.items():
+        assert summary.loc[name, "rows_read"] == len(frame)
+        assert len(data.table(name)) == summary.loc[name, "rows_kept"]  # type: ignore[attr-defined]
+    rejected_cells = set(zip(rejects.table, rejects.row - 1, rejects.column, strict=True))
+    typed = {cell for cell in cells if cell[::2] in TYPED_CORRUPTIONS}
+    assert typed <= rejected_cells
+    corrupted_rows = {(t, r) for t, r, _ in typed}
+    anchors = {(t, 0) for (t, _, _), v in cells.items() if v == DUP}
+    for (table, row), lines in rejects.groupby([rejects.table, rejects.row - 1]):
+        if (table, row) in corrupted_rows | anchors:
+            continue
+        follows = (lines.cause != "") | (lines.check == "reference") & lines.value.isin(lost)
+        # a team goal whose team's every manager was rejected has no single cause
+        team = (lines.column == "owner_id") & lines.reason.str.contains("not a known team")
+        assert (follows | team).any(), lines.to_string()
+
+
+def assert_free_text_kept(
+    data: object, tables: dict[str, pd.DataFrame], cells: dict[tuple[str, int, str], str]
+) -> None:
+    """Hostile free text in a kept row comes back exactly as written."""
+    for (table, row, column), value in cells.items():
+        if (table, column) not in TEXT_COLUMNS:
+            continue
+        key = tables[table].columns[0]
+        kept = data.table(table).set_index(key)  # type: ignore[attr-defined]
+        if (
+            tables[table].loc[row, key] in kept.index
+            and not (
+                (data.rejects.table == table) & (data.rejects.row == row + 1)  # type: ignore[attr-defined]
+            ).any()
+        ):
+            assert kept.loc[tables[table].loc[row, key], column] == value
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(CELLS), st.integers(0, 39)), max_size=12))
+# an unreadable revision once took the default 1 and clashed with the goal's first revision
+@example(picks=[(("goals", "revision", "x"), 1)])
+def test_exactly_the_corrupted_rows_are_rejected(
+    picks: list[tuple[tuple[str, str, str], int]],
+) -> None:
+    """Corrupt random cells of every table of a valid organisation written as CSV: each
+    corrupted typed cell is rejected, every other rejected row follows from a rejected
+    row (its cause) or a lost id, free text comes back unchanged, and read == kept +
+    rejected in every table."""
     tables = tiny_tables()
-    sales = sales_frame(40)
-    for row, (column, value) in corrupted.items():
-        sales.loc[row, column] = value
-    tables["sales"] = sales
+    tables["sales"] = sales_frame(40)
+    cells, lost = corrupt(tables, picks)
+    with tempfile.TemporaryDirectory() as folder:
+        for name, frame in tables.items():
+            frame.to_csv(Path(folder) / f"{name}.csv", index=False)
+        data = load(folder, as_of=AS_OF)
+    assert_rejects_account_for_corruption(data, tables, cells, lost)
+    assert_free_text_kept(data, tables, cells)
+
+
+def test_nul_bytes_and_control_characters_in_free_text_are_kept() -> None:
+    """Text with NUL and other control characters is data, kept as it came."""
+    tables = tiny_tables()
+    tables["managers"].loc[1, "name"] = "王\x00芳\x07"
+    tables["sales"].loc[0, "product"] = "A\x00\x1b[31m"
     data = from_frames(as_of=AS_OF, **tables)
-    rejects = data.rejects[data.rejects.table == "sales"]
-    assert set(rejects.row - 1) == set(corrupted)
-    assert {(r - 1, c) for r, c in zip(rejects.row, rejects.column, strict=True)} == {
-        (row, column) for row, (column, _) in corrupted.items()
-    }
-    assert len(data.sales) + rejects.row.nunique() == len(sales)
-    assert set(data.sales.order_id) == {f"S{i:04d}" for i in range(40) if i not in corrupted}
+    assert data.is_clean
+    assert data.managers.name[1] == "王\x00芳\x07"
+    assert data.sales["product"][0] == "A\x00\x1b[31m"
 
 
 @pytest.mark.parametrize("repeated", [None, 0, 3, 6, 7, 50_000, 99_999])

@@ -312,3 +312,280 @@ def test_padded_headers_keep_their_types(tmp_path: Path) -> None:
     data = load(write_csv(tmp_path, tables), as_of=AS_OF)
     assert data.is_clean
     assert data.sales.client_id.astype(str).tolist() == ["001", "001", "002", "003", "004"]
+
+
+# --- dates outside the range pandas holds ----------------------------------------------
+
+OUT_OF_RANGE = "is out of range: dates run from 1677-09-22 to 2262-04-10; check the year"
+
+
+def _far_dates_folder(folder: Path, kind: str) -> Path:
+    """sales with 9999-12-31 and 3000-01-01 order dates; feedback resolved 9999-12-31."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tables = tiny_tables()
+    write_csv(folder, {k: v for k, v in tables.items() if k not in ("sales", "feedback")})
+    sales, feedback = tables["sales"], tables["feedback"]
+    order = [dt.datetime.fromisoformat(d) for d in sales["order_date"]]
+    order[1], order[3] = dt.datetime(9999, 12, 31), dt.datetime(3000, 1, 1)
+    resolved = [dt.datetime(2026, 7, 2, 17, 30), dt.datetime(9999, 12, 31)]
+    opened = [dt.datetime.fromisoformat(d) for d in feedback["opened_at"]]
+    if kind == "csv":
+        order_text = sales["order_date"].tolist()
+        order_text[1], order_text[3] = "9999-12-31", "30000101"
+        write_csv(folder, {"sales": sales.assign(order_date=order_text)})
+        resolved_text = ["2026-07-02 17:30", "99991231"]
+        write_csv(folder, {"feedback": feedback.assign(resolved_at=resolved_text)})
+    elif kind == "xlsx":
+        import openpyxl
+
+        for name, frame, dates in (
+            ("sales", sales, {"order_date": order}),
+            ("feedback", feedback, {"opened_at": opened, "resolved_at": resolved}),
+        ):
+            book = openpyxl.Workbook()
+            sheet = book.active
+            sheet.append(list(frame.columns))
+            for i, row in enumerate(frame.itertuples(index=False)):
+                cells = dict(zip(frame.columns, row, strict=True))
+                sheet.append([dates[c][i] if c in dates else cells[c] for c in frame.columns])
+            book.save(folder / f"{name}.xlsx")
+    else:
+        micros = pa.timestamp("us")
+        for name, frame, dates in (
+            ("sales", sales, {"order_date": order}),
+            ("feedback", feedback, {"opened_at": opened, "resolved_at": resolved}),
+        ):
+            columns = {
+                c: pa.array(dates[c], micros) if c in dates else pa.array(frame[c])
+                for c in frame.columns
+            }
+            pq.write_table(pa.table(columns), folder / f"{name}.parquet")
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx", "parquet"])
+def test_dates_outside_the_range_reject_or_mean_no_end(tmp_path: Path, kind: str) -> None:
+    """9999-12-31 / 3000-01-01 order dates reject their rows; a resolved_at of 9999-12-31
+    means not resolved: kept as missing, with a note in the summary."""
+    data = load(_far_dates_folder(tmp_path, kind), as_of=AS_OF)
+    rejects = data.rejects[["table", "row", "column", "check"]].values.tolist()
+    assert rejects == [["sales", 2, "order_date", "parse"], ["sales", 4, "order_date", "parse"]]
+    assert data.rejects.reason.str.endswith(OUT_OF_RANGE).all()
+    assert data.rejects.reason.iloc[0].startswith("order_date '9999-12-31")
+    assert data.feedback.resolved_at.isna().tolist() == [False, True]
+    summary = data.summary().set_index("table")
+    assert (summary.rows_read == summary.rows_kept + summary.rows_rejected).all()
+    assert summary.loc["sales", ["rows_read", "rows_kept"]].tolist() == [5, 3]
+    assert "resolved_at: 1 date after 2262-04-10" in summary.loc["feedback", "notes"]
+
+
+def test_validate_with_out_of_range_dates_exits_1_without_a_traceback(tmp_path: Path) -> None:
+    """The command line reports the rejects (exit 1), it does not crash."""
+    from typer.testing import CliRunner
+
+    from am_analytics.cli import EXIT_REJECTS, app
+
+    folder = _far_dates_folder(tmp_path, "csv")
+    result = CliRunner().invoke(app, ["validate", str(folder), "--as-of", "2026-11-15"])
+    assert result.exit_code == EXIT_REJECTS, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "2 rows rejected" in result.output
+    assert "sales.csv row 2: order_date '9999-12-31' is out" in result.output
+    assert "note: feedback: resolved_at: 1 date after 2262-04-10" in result.output
+
+
+# --- headers, encodings and the words of failures --------------------------------------
+
+
+def test_a_header_longer_than_the_sniff_is_read_whole(tmp_path: Path) -> None:
+    """10,000 columns (a header of ~200 KB): every row is kept, none is 'malformed'."""
+    tables = tiny_tables()
+    sales = tables["sales"]
+    extras = pd.DataFrame({f"extra_column_{i:05d}": ["x"] * len(sales) for i in range(9_994)})
+    tables["sales"] = pd.concat([sales, extras], axis=1)
+    assert tables["sales"].shape[1] == 10_000
+    data = load(write_csv(tmp_path, tables), as_of=AS_OF)
+    assert data.is_clean
+    assert data.summary().set_index("table").loc["sales", "rows_kept"] == 5
+
+
+def _utf8_folder_with_a_gbk_line(folder: Path, *, padding: int) -> tuple[Path, int]:
+    """clients.csv in UTF-8 with the C3 row saved as GBK; returns (folder, the byte offset
+    of its first non-ASCII byte)."""
+    tables = tiny_tables()
+    write_csv(folder, tables)
+    lines = (folder / "clients.csv").read_text(encoding="utf-8").splitlines()
+    lines[0] = lines[0] + ",备注"
+    body = [line + "," for line in lines[1:]]
+    filler = [f"C{i},M1,x,2021-01-05," for i in range(100, 100 + padding)]
+    head = "\n".join([lines[0], body[0], body[1], *filler]).encode("utf-8") + b"\n"
+    bad = body[2].encode("gbk") + b"\n"
+    (folder / "clients.csv").write_bytes(head + bad + body[3].encode("utf-8") + b"\n")
+    return folder, len(head) + len("C3,M2,")
+
+
+@pytest.mark.parametrize("padding", [0, 3_000])
+def test_a_gbk_line_in_a_utf8_file_is_named(tmp_path: Path, padding: int) -> None:
+    """The error gives the line and byte offset and shows the line as GBK (whether the
+    line is in the part the encoding is guessed from, or far after it)."""
+    folder, offset = _utf8_folder_with_a_gbk_line(tmp_path, padding=padding)
+    line = 4 + padding
+    with pytest.raises(InputFileError) as caught:
+        load(folder, as_of=AS_OF)
+    message = str(caught.value)
+    assert message.startswith(
+        f"clients.csv is UTF-8 text, but line {line} (byte offset {offset}) is not UTF-8; "
+        "as GBK/GB18030 it reads 'C3,M2,苏州恒通物流,2023-03-15,'"
+    )
+    assert message.endswith("save the whole file again as CSV UTF-8")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"PK\x03\x04 not parquet at all", "it is not a Parquet file, or it is cut short"),
+        (None, "it is not a Parquet file, or it is cut short"),
+        (b"", "it is empty (0 bytes); export it again"),
+    ],
+)
+def test_parquet_failures_in_words(tmp_path: Path, content: bytes | None, words: str) -> None:
+    """A .parquet that is not one, cut short or empty: said plainly, with the file name."""
+    folder = write_csv(tmp_path, {k: v for k, v in tiny_tables().items() if k != "sales"})
+    if content is None:  # a real Parquet file, cut in half
+        tiny_tables()["sales"].to_parquet(folder / "sales.parquet")
+        whole = (folder / "sales.parquet").read_bytes()
+        content = whole[: len(whole) // 2]
+    (folder / "sales.parquet").write_bytes(content)
+    with pytest.raises(InputFileError) as caught:
+        load(folder, as_of=AS_OF)
+    assert str(caught.value).startswith(f"sales.parquet cannot be read as a table: {words}")
+    assert "magic bytes" not in str(caught.value)
+
+
+def test_an_unclosed_quote_past_a_block_is_said_plainly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quote never closed makes a 'row' longer than the reader's block: the message says
+    so and what to do, not pyarrow's 'straddling object'."""
+    from am_analytics.io import files
+
+    monkeypatch.setattr(files, "_BLOCK_BYTES", 1024)
+    folder = write_csv(tmp_path, tiny_tables())
+    lines = (folder / "sales.csv").read_text().splitlines()
+    lines[2] = lines[2].replace(",A", ',"A')
+    filler = [f"S{i},C1,M1,2026-07-01,1,A" for i in range(10, 200)]
+    (folder / "sales.csv").write_text("\n".join([*lines, *filler]) + "\n")
+    with pytest.raises(InputFileError) as caught:
+        load(folder, as_of=AS_OF)
+    message = str(caught.value)
+    assert message.startswith("sales.csv cannot be read as utf-8 CSV with delimiter ','")
+    assert "a row runs on for more than 1,024 bytes" in message
+    assert "is never closed" in message and "straddl" not in message
+
+
+def test_neutralised_formula_cells_load_as_written(tmp_path: Path) -> None:
+    """Text and id cells a writer prefixed with ' (so spreadsheets do not run them) read
+    back as the original text; numbers and dates are unaffected."""
+    tables = tiny_tables()
+    for name in ("surveys", "feedback", "opportunities"):
+        del tables[name]
+    odd = ['\'=HYPERLINK("http://x","y")', "'-x", "'@x", "''=x", "S5"]
+    tables["sales"]["order_id"] = odd
+    tables["sales"]["product"] = odd
+    data = load(write_csv(tmp_path, tables), as_of=AS_OF)
+    assert data.is_clean
+    expected = ['=HYPERLINK("http://x","y")', "-x", "@x", "'=x", "S5"]
+    assert data.sales.order_id.tolist() == expected
+    assert data.sales["product"].tolist() == expected
+    assert data.sales.amount.tolist() == [1200.5, -200.0, 3000.0, 450.0, 99.9]
+
+
+def _sales_with_a_quote_opened(folder: Path, row_2: str, *, closed_at: int | None = None) -> Path:
+    """sales.csv with 200 more orders and data row 2 written as ``row_2``; ``closed_at``
+    puts a quoted cell in that later data row."""
+    write_csv(folder, tiny_tables())
+    lines = (folder / "sales.csv").read_text().splitlines()
+    lines += [f"S{i},C1,M1,2026-07-01,1,A" for i in range(10, 210)]
+    lines[2] = row_2
+    if closed_at is not None:
+        lines[closed_at] = lines[closed_at].replace(",A", ',"A"')
+    (folder / "sales.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("row_2", "closed_at", "column", "swallowed"),
+    [
+        # the last cell: the rest of the file is one kept row
+        ('S2,C1,M1,2026-07-15,-200,"Beijing, 5th floor', None, "product", 203),
+        # a middle cell: the row is one field short, one malformed row
+        ('S2,"Beijing, 5th floor,M1,2026-07-15,-200,A', None, "client_id", 203),
+        # a later quote ends the cell; the rows after it load
+        ('S2,C1,M1,2026-07-15,-200,"Beijing, 5th floor', 100, "product", 98),
+    ],
+)
+def test_an_unclosed_quote_that_swallows_rows_is_an_error(
+    tmp_path: Path, row_2: str, closed_at: int | None, column: str, swallowed: int
+) -> None:
+    """A quote never closed reads the rows after it into one cell (they would be lost
+    without a word): the error names the file, row and column and what to do."""
+    folder = _sales_with_a_quote_opened(tmp_path, row_2, closed_at=closed_at)
+    with pytest.raises(InputFileError) as caught:
+        load(folder, as_of=AS_OF)
+    message = str(caught.value)
+    assert message.startswith(
+        f'sales.csv row 2, column {column!r}: a quote (") opens this cell and is not closed '
+        f"at its end, so the next {swallowed} lines of the file read as part of this one cell, "
+        "which begins 'Beijing, 5th floor"
+    )
+    assert message.endswith(
+        'Close the quote (write a quote inside a cell as ""), or export the file again'
+    )
+
+
+def test_an_unclosed_quote_in_a_typed_column_is_an_error(tmp_path: Path) -> None:
+    """The quote opens in a number column that is read as text only on the second pass,
+    and leaves the row one field short: a malformed row that swallowed the file."""
+    write_csv(tmp_path, tiny_tables())
+    lines = (tmp_path / "sales.csv").read_text().splitlines()
+    lines += [f"S{i},C1,M1,2026-07-01,1,A" for i in range(10, 20)]
+    lines[3] = lines[3].replace(",3000,", ',"3000,')
+    (tmp_path / "sales.csv").write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputFileError, match=r"^sales\.csv row 3, column 'amount': .* next 12 "):
+        load(tmp_path, as_of=AS_OF)
+
+
+def test_quoted_multi_line_cells_are_not_mistaken_for_an_open_quote(tmp_path: Path) -> None:
+    """Addresses and comments over two or three lines, even with a delimiter count on
+    each line that would pass for a record, load as cells."""
+    tables = tiny_tables()
+    address = (
+        "Room 501, Building 3, No. 8, Jianguo Road, Chaoyang, Beijing, 100020,\n"
+        "c/o Wang Fang, Sales, East, Floor 5, Desk 12, Ext. 301, Mobile,\n"
+        "China, Asia, Earth, Sol, Milky Way, Local Group, Virgo"
+    )
+    tables["surveys"]["comment"] = [address, "很好,\n下次再来", "ok,\nfine,\nthanks"]
+    data = load(write_csv(tmp_path, tables), as_of=AS_OF)
+    assert data.surveys.comment.tolist() == [address, "很好,\n下次再来", "ok,\nfine,\nthanks"]
+    assert data.summary().set_index("table").loc["surveys", "rows_read"] == 3
+
+
+def test_validate_with_an_unclosed_quote_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from am_analytics.cli import EXIT_UNUSABLE, app
+
+    folder = _sales_with_a_quote_opened(tmp_path, 'S2,C1,M1,2026-07-15,-200,"Beijing, 5th floor')
+    result = CliRunner().invoke(app, ["validate", str(folder), "--as-of", "2026-11-15"])
+    assert result.exit_code == EXIT_UNUSABLE, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    output = " ".join(result.output.split())
+    assert "Traceback" not in output
+    assert "error: sales.csv row 2, column 'product': a quote (\") opens this cell" in output
+    assert "the next 203 lines of the file" in output
+    assert "Close the quote" in output

@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import am_analytics as am
-from am_analytics.errors import ConfigError, MissingTableError, MissingTableWarning
+from am_analytics.errors import (
+    ConfigError,
+    MissingTableError,
+    MissingTableWarning,
+    NonFiniteValueWarning,
+)
 from am_analytics.metrics import get_metric, list_metrics, manager_metrics
 
 SALES_METRICS = [
@@ -305,3 +310,28 @@ def test_a_free_order_is_an_order(small: am.Dataset) -> None:
         metrics=["sales_amount", "order_count", "active_clients"],
     )
     assert result.loc["M2"].tolist() == [0.0, 1, 1]
+
+
+def test_an_overflowing_sum_warns_with_the_metric_and_the_manager() -> None:
+    """Two orders of 1e308 make M1's net sales inf: kept as inf, and said so."""
+    data = am.from_frames(
+        as_of="2026-11-15",
+        rules=am.ValidationRules(max_amount=1e308),
+        managers=pd.DataFrame({"manager_id": ["M1", "M2"], "name": ["王芳", "李雷"]}),
+        clients=pd.DataFrame({"client_id": ["C1", "C2"], "manager_id": ["M1", "M2"]}),
+        sales=pd.DataFrame(
+            {
+                "order_id": ["S1", "S2", "S3"],
+                "client_id": ["C1", "C1", "C2"],
+                "manager_id": ["M1", "M1", "M2"],
+                "order_date": ["2026-07-01", "2026-07-02", "2026-08-01"],
+                "amount": [1e308, 1e308, 100.0],
+            }
+        ),
+    )
+    with pytest.warns(
+        NonFiniteValueWarning,
+        match=r"metrics are infinite \(sales_amount for M1; avg_order_value for M1\)",
+    ):
+        m = manager_metrics(data, "2026Q3", metrics=["sales_amount", "avg_order_value"])
+    assert m.loc["M1", "sales_amount"] == np.inf and m.loc["M2", "sales_amount"] == 100.0

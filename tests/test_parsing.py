@@ -285,3 +285,72 @@ def test_text_is_stripped_like_python_strips(values: list[str | None]) -> None:
     expected = [None if v is None or not v.strip() else v.strip() for v in values]
     got = parse_text(pd.Series(values, dtype="str")).values
     assert [None if pd.isna(v) else v for v in got] == expected
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "99991231", "3000-01-01", "9999/12/31 23:59"])
+def test_dates_past_the_range_fail_as_out_of_range(text: str) -> None:
+    """A date datetime64[ns] cannot hold is a failure with the value quoted, not a crash."""
+    parsed = parse_date(pd.Series(["2026-07-01", text]), label="order_date")
+    assert parsed.values.isna().tolist() == [False, True]
+    assert parsed.failures.to_dict() == {
+        1: f"order_date {text!r} is out of range: dates run from 1677-09-22 to 2262-04-10; "
+        "check the year"
+    }
+
+
+def test_open_ended_columns_read_no_end_as_missing_with_a_note() -> None:
+    """In an end-date column 9999-12-31 means no end: missing, noted; 1677 still fails."""
+    parsed = parse_date(
+        pd.Series(["9999-12-31", "3000-01-01", "2026-07-01", "1677-09-21"]),
+        open_ended=True,
+        label="end_date",
+    )
+    assert parsed.values.isna().tolist() == [True, True, False, True]
+    assert parsed.failures.index.tolist() == [3]
+    assert "out of range" in parsed.failures[3]
+    assert parsed.notes == (
+        "end_date: 2 dates after 2262-04-10 (such as '9999-12-31') read as missing: no end date",
+    )
+
+
+@pytest.mark.parametrize("zone", [None, "UTC"])
+def test_typed_datetimes_outside_the_range(zone: str | None) -> None:
+    """Microsecond datetimes (as from Parquet) past or before the range fail, or are noted."""
+    stamps = pd.Series(
+        pd.to_datetime(["9999-12-31 00:00", "2026-07-01 10:30", "1600-01-01 00:00"]).as_unit("us")
+    )
+    if zone:
+        stamps = stamps.dt.tz_localize(zone)
+    parsed = parse_date(stamps, label="resolved_at", open_ended=True)
+    assert parsed.values.dtype == "datetime64[ns]"
+    assert parsed.values.isna().tolist() == [True, False, True]
+    assert parsed.failures.tolist() == [
+        "resolved_at '1600-01-01' is out of range: dates run from 1677-09-22 to 2262-04-10; "
+        "check the year"
+    ]
+    assert parsed.notes[-1].startswith("resolved_at: 1 date after 2262-04-10 (such as '9999-12")
+
+
+def test_neutralised_formulas_are_read_back() -> None:
+    """Cells a writer prefixed with ' come back as written; other text is untouched."""
+    raw = pd.Series(['\'=HYPERLINK("http://x")', "'-x", "'@x", "''=x", "'plain", " '+1 "])
+    assert parse_text(raw).values.tolist() == [
+        '=HYPERLINK("http://x")',
+        "-x",
+        "@x",
+        "'=x",
+        "'plain",
+        "+1",
+    ]
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from([*"'=+-@\t\rab上 "]), max_size=6), max_size=8))
+def test_neutralise_then_restore_is_the_identity(values: list[str]) -> None:
+    """restore(neutralise(text)) is the text; so is reading it (text that needs no strip)."""
+    from am_analytics.io._formulas import neutralise_formulas, restore_formulas
+
+    series = pd.Series(values, dtype="str")
+    assert restore_formulas(neutralise_formulas(series)).tolist() == values
+    tidy = [v for v in values if v and v == v.strip()]
+    read = parse_text(neutralise_formulas(pd.Series(tidy, dtype="str"))).values
+    assert read.tolist() == tidy

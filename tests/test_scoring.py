@@ -14,7 +14,12 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import am_analytics as am
-from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.errors import (
+    ConfigError,
+    DataValidationError,
+    EmptyPeriodError,
+    NonFiniteValueWarning,
+)
 from am_analytics.scoring import (
     Criterion,
     FittedScorecard,
@@ -542,3 +547,106 @@ def test_column_kernels_equal_the_matrix_kernels(
     else:
         expected = topsis(norm, weights, ideal=ideal, anti_ideal=anti)
     np.testing.assert_allclose(result, expected, rtol=1e-9, atol=1e-12)
+
+
+def _overflow_dataset() -> am.Dataset:
+    """M1's two orders of 1e308 sum past the largest float; M4 sold only before 2026Q3."""
+    return am.from_frames(
+        as_of="2026-11-15",
+        rules=am.ValidationRules(max_amount=1e308),
+        managers=pd.DataFrame(
+            {"manager_id": ["M1", "M2", "M3", "M4"], "name": ["王芳", "李雷", "张伟", "赵敏"]}
+        ),
+        clients=pd.DataFrame(
+            {"client_id": ["C1", "C2", "C3", "C4"], "manager_id": ["M1", "M2", "M3", "M4"]}
+        ),
+        sales=pd.DataFrame(
+            {
+                "order_id": ["S1", "S2", "S3", "S4", "S5"],
+                "client_id": ["C1", "C1", "C2", "C3", "C4"],
+                "manager_id": ["M1", "M1", "M2", "M3", "M4"],
+                "order_date": [
+                    "2026-07-01",
+                    "2026-07-02",
+                    "2026-08-01",
+                    "2026-09-01",
+                    "2026-05-01",
+                ],
+                "amount": [1e308, 1e308, 100.0, 300.0, 50.0],
+            }
+        ),
+    )
+
+
+OVERFLOW_CARD = Scorecard(
+    [Criterion("sales_amount", weight=1), Criterion("order_count", weight=1)],
+    normalization="minmax",
+    grading=Grading(bands=(("A", 80.0), ("B", 40.0), ("C", 0.0))),
+)
+
+
+def test_an_overflowing_sum_is_named_and_warned_not_dropped_silently() -> None:
+    """Sales summing to inf: the criterion is left out for that manager, named in
+    not_finite and note, and warned about (metrics and scoring both say so)."""
+    with pytest.warns(NonFiniteValueWarning) as caught:
+        table = score_managers(_overflow_dataset(), "2026Q3", OVERFLOW_CARD)
+    messages = [str(w.message) for w in caught]
+    assert any("sales_amount for M1" in m for m in messages)
+    assert any("M1 (sales_amount)" in m for m in messages)
+    assert table.loc["M1", "not_finite"] == "sales_amount"
+    assert table.loc["M1", "missing"] == "sales_amount"
+    assert table.loc["M1", "note"] == (
+        "sales_amount not finite (an overflowing sum?): left out of the score"
+    )
+    # M1 scored on order_count alone (2 orders, the most); M2 and M3 on both criteria
+    assert table["score"].round(6).fillna(-1).to_dict() == {
+        "M1": 100.0,
+        "M3": 50.0,
+        "M2": 0.0,
+        "M4": -1,  # no sales in the period: unscored
+    }
+    assert (table.loc[["M2", "M3"], "not_finite"] == "").all()
+
+
+def test_a_manager_without_sales_in_an_active_period_is_flagged_not_graded() -> None:
+    """M4 sold in 2026Q2 only: in 2026Q3 a row with active=False, no score, no grade,
+    and the fit (bounds, grades) ignores it."""
+    with pytest.warns(NonFiniteValueWarning):
+        table = score_managers(_overflow_dataset(), "2026Q3", OVERFLOW_CARD)
+    idle = table.loc["M4"]
+    assert not idle["active"] and table.loc[["M1", "M2", "M3"], "active"].all()
+    assert pd.isna(idle["score"]) and pd.isna(idle["grade"]) and pd.isna(idle["rank"])
+    assert idle["note"] == "no sales in 2026Q3: not scored"
+    assert idle["sales_amount_value"] == 0.0 and idle["order_count_value"] == 0.0
+    assert table.index[-1] == "M4"
+
+
+def test_a_period_without_sales_is_an_error_naming_the_data_range() -> None:
+    """Before any sale every manager used to score 50 and grade A; now an EmptyPeriodError."""
+    with pytest.raises(
+        EmptyPeriodError,
+        match=r"no sales in 2019Q1 \(2019-01-01 to 2019-03-31\).*"
+        r"the sales run from 2024-01-01 to 2026-11-15: choose a period with sales",
+    ) as error:
+        score_managers(am.load_sample(), "2019Q1")
+    assert error.value.period == "2019Q1"
+    assert error.value.first_date == pd.Timestamp("2024-01-01")
+    assert error.value.last_date == pd.Timestamp("2026-11-15")
+
+
+def test_managers_who_have_left_are_named_in_the_result() -> None:
+    """The sample's two leavers are not rows, and the table says so in attrs."""
+    table = score_managers(am.load_sample(), "2026Q3")
+    assert table.attrs["left_out"] == {"M0018": "has left", "M0035": "has left"}
+    assert not {"M0018", "M0035"} & set(table.index)
+    assert table["active"].all() and (table["note"] == "").all()
+
+
+def test_score_one_names_an_infinite_value() -> None:
+    """A service gets the infinite criterion named, as score() does."""
+    frame = pd.DataFrame({"sales_amount": [10.0, 20.0, 30.0], "complaint_count": [1.0, 2, 3]})
+    fitted = Scorecard(["sales_amount", "complaint_count"], weighting="equal").fit(frame)
+    one = fitted.score_one({"sales_amount": math.inf, "complaint_count": 1.0})
+    assert one["not_finite"] == ["sales_amount"] and one["missing"] == ["sales_amount"]
+    assert one["score"] == 100.0
+    assert fitted.score_one({"sales_amount": 20.0, "complaint_count": 1.0})["not_finite"] == []

@@ -68,3 +68,41 @@ def test_as_of_is_required(data: am.Dataset) -> None:
     )
     with pytest.raises(ConfigError, match="needs as_of"):
         segment_clients(undated)
+
+
+def test_a_client_whose_amounts_overflow_is_set_aside_not_the_whole_dataset() -> None:
+    """Two orders of 1e308 used to abort segment_clients for every client; now that
+    client is set aside with the reason and the others are segmented."""
+    from am_analytics.errors import NonFiniteValueWarning
+
+    data = am.load_sample()
+    tables = {
+        name: data.table(name).astype({c: "str" for c in data.table(name) if c.endswith("_id")})
+        for name in ("managers", "clients", "sales")
+    }
+    extra = pd.DataFrame(
+        {
+            "order_id": ["X1", "X2"],
+            "client_id": ["C000001", "C000001"],
+            "manager_id": ["M0002", "M0002"],
+            "order_date": pd.to_datetime(["2026-08-01", "2026-08-02"]),
+            "amount": [1e308, 1e308],
+        }
+    )
+    tables["sales"] = pd.concat([tables["sales"], extra], ignore_index=True)
+    overflowing = am.from_frames(
+        as_of="2026-11-15", rules=am.ValidationRules(max_amount=1e308), **tables
+    )
+    with pytest.warns(NonFiniteValueWarning, match=r"1 client\(s\) set aside.*C000001 \(monetary"):
+        table = segment_clients(overflowing, value_tiers=4)
+    assert "C000001" not in table.index and len(table) == 1852 - 1
+    assert table.attrs["left_out"] == {
+        "C000001": "monetary, avg_order_value, trend, monetary_value not finite "
+        "(a sum of amounts past the largest float): not segmented"
+    }
+    assert np.isfinite(table["monetary"]).all() and table["segment"].notna().all()
+
+
+def test_no_client_is_set_aside_on_the_sample(clients: pd.DataFrame) -> None:
+    """Finite data: nothing left out."""
+    assert clients.attrs["left_out"] == {}

@@ -15,6 +15,7 @@ from .errors import (
     DataValidationError,
     InputFileError,
     MissingTableError,
+    OutputPathError,
 )
 from .io.aliases import header_aliases
 from .metrics import list_metrics, manager_metrics
@@ -35,6 +36,7 @@ __all__ = [
     "FittedScorecard",
     "InputFileError",
     "MissingTableError",
+    "OutputPathError",
     "Scorecard",
     "ValidationRules",
     "__version__",

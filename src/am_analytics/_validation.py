@@ -15,6 +15,11 @@ that a table is checked after the tables it refers to:
 
 A row is kept only if no step rejected it, so for every table
 ``rows_read == rows_kept + rows_rejected``.
+
+A row rejected only because the row it refers to was rejected (a sale of a
+client whose manager row is a conflicting duplicate) carries that row's reject
+as its ``cause``, followed down the chain to the first one, so that
+:func:`reject_causes` can show one line per problem to fix.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ from .schemas import (
     table_schema,
 )
 
-REJECT_COLUMNS: Final = ["table", "source", "row", "column", "check", "value", "reason"]
+REJECT_COLUMNS: Final = ["table", "source", "row", "column", "check", "value", "reason", "cause"]
 OnOrphans = Literal["reject", "keep"]
 
 # Reference lookups run in slices of this many rows, so both cores share a large one.
@@ -67,6 +72,11 @@ _DATE_ORDER: Final = {
     "resolved_after_opened": ("resolved_at", "opened_at"),
     "period_end_after_start": ("period_end", "period_start"),
     "end_after_start": ("end_date", "start_date"),
+}
+# Columns whose allowed values an organisation sets, and where.
+_CONFIGURED_VALUES: Final = {
+    "competency": "ValidationRules(competencies=...)",
+    "category": "ValidationRules(training_categories=...)",
 }
 # Which column a whole-row check blames.
 _ROW_CHECK_COLUMN: Final = {
@@ -92,7 +102,13 @@ class TableReport:
 
 
 def empty_rejects() -> pd.DataFrame:
-    """A rejects frame with no rows."""
+    """A rejects frame with no rows.
+
+    Examples
+    --------
+    >>> empty_rejects().columns.tolist()
+    ['table', 'source', 'row', 'column', 'check', 'value', 'reason', 'cause']
+    """
     frame = pd.DataFrame({c: pd.Series(dtype="str") for c in REJECT_COLUMNS})
     return frame.astype({"row": "int64"})
 
@@ -140,6 +156,7 @@ def validate_tables(
     """Validate every raw table: the kept tables, all rejects, and a report per table."""
     check_columns(raws)
     kept: dict[str, pd.DataFrame] = {}
+    roots: dict[str, pd.Series] = {}  # per table: rejected key -> the root cause of its row
     all_rejects: list[pd.DataFrame] = []
     reports: list[TableReport] = []
     for table in TABLES:
@@ -147,8 +164,8 @@ def validate_tables(
             continue
         raw = raws[table]
         rows_read = raw.rows_read
-        frame, rejects, notes = _validate_table(
-            table, raw, kept, rules=rules, as_of=as_of, on_orphans=on_orphans
+        frame, rejects, notes, roots[table] = _validate_table(
+            table, raw, kept, roots, rules=rules, as_of=as_of, on_orphans=on_orphans
         )
         kept[table] = frame
         all_rejects.append(rejects)
@@ -185,12 +202,16 @@ def _validate_table(
     table: str,
     raw: RawTable,
     kept: dict[str, pd.DataFrame],
+    roots: dict[str, pd.Series],
     *,
     rules: ValidationRules,
     as_of: pd.Timestamp | None,
     on_orphans: OnOrphans,
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """One table through the four steps: (kept frame, rejects, notes).
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], pd.Series]:
+    """One table through the four steps: (kept frame, rejects, notes, roots of rejected keys).
+
+    ``roots`` holds, for each table already validated, the root cause of each
+    rejected key (:func:`_rejected_roots`); orphans of those keys name it.
 
     The raw cells are dropped from ``raw`` once they are read (on large tables
     they are much of the memory peak); later rejects show the values as read.
@@ -211,14 +232,20 @@ def _validate_table(
             column: np.concatenate([part.result() for part in parts])
             for column, parts in lookups.items()
         }
-        frame = _resolve_references(table, frame, kept, positions, issues, on_orphans=on_orphans)
+        frame = _resolve_references(
+            table, frame, kept, roots, positions, issues, on_orphans=on_orphans
+        )
         if repeated.result():
             _enforce_key(table, frame, issues)
     _apply_schema(table, frame, issues, rules=rules, as_of=as_of)
+    if table == "goals":
+        _check_goal_metrics(frame, issues, rules=rules)
+    rejects = issues.frame()
     rejected = issues.rows()
+    own_roots = _rejected_roots(table, frame, rejects, issues)
     if len(rejected):
         frame = frame[~frame.index.isin(rejected)]
-    return frame.reset_index(drop=True), issues.frame(), notes
+    return frame.reset_index(drop=True), rejects, notes, own_roots
 
 
 class _Issues:
@@ -240,12 +267,18 @@ class _Issues:
                         "check": _malformed_field(raw.malformed, "check", "malformed_row"),
                         "value": raw.malformed["value"].astype("str").to_numpy(),
                         "reason": raw.malformed["reason"].astype("str").to_numpy(),
+                        "cause": None,
                     }
                 )
             )
 
-    def add(self, index: pd.Index, column: str | None, check: str, reasons: Any) -> None:
-        """Reject the rows at ``index`` (frame labels) with one reason each, or one for all."""
+    def add(
+        self, index: pd.Index, column: str | None, check: str, reasons: Any, causes: Any = None
+    ) -> None:
+        """Reject the rows at ``index`` (frame labels) with one reason each, or one for all.
+
+        ``causes`` names, per row, the reject of another table that this one follows from.
+        """
         if len(index) == 0:
             return
         if column is not None and column in self.values.columns:
@@ -260,6 +293,7 @@ class _Issues:
                     "check": check,
                     "value": value,
                     "reason": reasons if np.ndim(reasons) else np.full(len(index), reasons),
+                    "cause": causes,
                 }
             )
         )
@@ -269,6 +303,12 @@ class _Issues:
         if self.row_names is None:
             return (positions + 1).astype("str")
         return pd.Series(self.row_names[positions.to_numpy()], index=positions.index, dtype="str")
+
+    def place(self, positions: pd.Series) -> pd.Series:
+        """Where rows at these 0-based positions are: ``sales.csv row 5``."""
+        if self.row_names is None:
+            return f"{self.source} row " + (positions + 1).astype("str")
+        return self.name_rows(positions)
 
     def read_values_from(self, frame: pd.DataFrame) -> None:
         """Read the values of later rejects from ``frame`` (the columns as read)."""
@@ -295,6 +335,7 @@ class _Issues:
             return empty_rejects()
         out = pd.concat(self.pieces, ignore_index=True)
         out["row"] = out["row"] + 1
+        out["cause"] = out["cause"].fillna("")
         out.insert(0, "table", self.table)
         out.insert(1, "source", self.source)
         out = out.sort_values(["row", "column", "check"], kind="stable", na_position="first")
@@ -309,6 +350,7 @@ class _Issues:
                     "check": "str",
                     "value": "str",
                     "reason": "str",
+                    "cause": "str",
                 }
             )
         )
@@ -347,7 +389,10 @@ def _parse_columns(
         parsed = _read_column(table, column, kind, source[column], schema=schema, rules=rules)
         values = parsed.values
         if default is not None:
-            values = values.fillna(default)
+            # only empty cells take the default: an unreadable one stays missing, so
+            # that its row (rejected for it) cannot collide with another on the key
+            empty = values.isna() & ~values.index.isin(parsed.failures.index)
+            values = values.mask(empty, default)
         columns[column] = values
         notes.extend(parsed.notes)
         issues.add(parsed.failures.index, column, "parse", parsed.failures.to_numpy())
@@ -373,7 +418,13 @@ def _read_column(
         allowed = next(c.statistics["allowed_values"] for c in checks if c.name == "isin")
         return parse_enum(raw, allowed=tuple(allowed), aliases=value_aliases(table, column))
     if kind == "date":
-        return parse_date(raw, dayfirst=rules.dayfirst, timezone=rules.timezone, label=column)
+        return parse_date(
+            raw,
+            dayfirst=rules.dayfirst,
+            timezone=rules.timezone,
+            open_ended=bool(schema.columns[column].metadata.get("open_ended")),
+            label=column,
+        )
     if kind in ("money", "number", "probability"):
         return parse_number(
             raw, money=kind == "money", probability=kind == "probability", label=column
@@ -407,6 +458,7 @@ def _resolve_references(
     table: str,
     frame: pd.DataFrame,
     kept: dict[str, pd.DataFrame],
+    roots: dict[str, pd.Series],
     positions: dict[str, np.ndarray],
     issues: _Issues,
     *,
@@ -416,7 +468,8 @@ def _resolve_references(
 
     ``positions`` holds each reference column's positions among the referenced
     keys (:func:`_positions`). The schema's checks of these columns (present,
-    categorical) are enforced here, where they cost nothing.
+    categorical) are enforced here, where they cost nothing. An unknown id whose
+    row was rejected in its table is rejected with that row's root cause.
     """
     updates: dict[str, Any] = {}
     for column, target in references(table).items():
@@ -441,13 +494,16 @@ def _resolve_references(
                     column,
                     "reference",
                     _orphan_reasons(column, target, missing_ids),
+                    _causes(missing_ids, roots[target]),
                 )
         # the codes come from the lookup, so pandas need not check them again
         updates[column] = pd.Categorical.from_codes(
             codes, dtype=pd.CategoricalDtype(categories), validate=False
         )
     if table == "goals":
-        _check_goal_owners(frame, kept["managers"], issues, on_orphans=on_orphans)
+        _check_goal_owners(
+            frame, kept["managers"], roots["managers"], issues, on_orphans=on_orphans
+        )
     return frame.assign(**updates) if updates else frame
 
 
@@ -485,8 +541,18 @@ def _orphan_reasons(column: str, target: str, ids: pd.Series) -> np.ndarray:
     ).to_numpy()
 
 
+def _causes(ids: pd.Series, roots: pd.Series) -> np.ndarray:
+    """For each id, the root cause of its rejected row (None for ids that never had one)."""
+    return np.array(roots.reindex(ids.astype("str").to_numpy()).to_numpy(dtype=object))
+
+
 def _check_goal_owners(
-    frame: pd.DataFrame, managers: pd.DataFrame, issues: _Issues, *, on_orphans: OnOrphans
+    frame: pd.DataFrame,
+    managers: pd.DataFrame,
+    manager_roots: pd.Series,
+    issues: _Issues,
+    *,
+    on_orphans: OnOrphans,
 ) -> None:
     """A goal's owner is a known manager, or a known team for team goals."""
     if on_orphans == "keep":
@@ -504,7 +570,122 @@ def _check_goal_owners(
         index=ids.index,
     ).astype("str")
     reasons = ("owner_id " + ids.map(repr).astype("str") + " is not a known " + what).to_numpy()
-    issues.add(ids.index, "owner_id", "reference", reasons)
+    # team owners have no row of their own in managers, so no cause to name
+    causes = _causes(ids, manager_roots)
+    causes[is_team[unknown].to_numpy()] = None
+    issues.add(ids.index, "owner_id", "reference", reasons, causes)
+
+
+def _check_goal_metrics(frame: pd.DataFrame, issues: _Issues, *, rules: ValidationRules) -> None:
+    """A goal's metric is a registered metric, or ``rating_<competency>`` of a known competency."""
+    known = _known_metrics(rules)
+    metric = frame["metric"]
+    unknown = metric.notna() & ~metric.isin(known)
+    if not unknown.any():
+        return
+    listed = ", ".join(known)
+    reasons = (
+        "metric "
+        + metric[unknown].map(repr).astype("str")
+        + f" is not a known metric; known: {listed} (register_metric() adds one)"
+    )
+    issues.add(metric.index[unknown.to_numpy()], "metric", "allowed_values", reasons.to_numpy())
+
+
+def _known_metrics(rules: ValidationRules) -> list[str]:
+    """The metric names a goal may name: the registry's, with ratings per known competency."""
+    # Validation sits below the metric registry, so it imports the registry only
+    # here, when a goals table is validated (no import at module load, so no
+    # circle). Known names are read from the registry rather than listed in
+    # ValidationRules so that metrics added with register_metric() count at once.
+    from .metrics import RATING_PREFIX, list_metrics
+
+    names = [n for n in list_metrics()["name"] if not n.startswith(RATING_PREFIX)]
+    return names + [RATING_PREFIX + c for c in rules.competencies]
+
+
+# --- causes -----------------------------------------------------------------------------
+
+
+def _rejected_roots(
+    table: str, frame: pd.DataFrame, rejects: pd.DataFrame, issues: _Issues
+) -> pd.Series:
+    """Each rejected key of ``table`` and the root cause of its row (first row of a key wins)."""
+    key = key_columns(table)
+    in_frame = (rejects["row"] - 1).isin(frame.index).to_numpy()  # malformed rows have no key
+    if len(key) != 1 or not in_frame.any():
+        return pd.Series([], dtype=object)
+    found = rejects[in_frame]
+    positions = found["row"] - 1
+    roots = row_roots(found, issues.place(positions))
+    keys = frame[key[0]].reindex(positions.to_numpy()).to_numpy(dtype=object)
+    named = pd.Series(roots.to_numpy(dtype=object), index=pd.Index(keys, dtype=object))
+    named = named[named.index.notna()]
+    return named[~named.index.duplicated(keep="first")]
+
+
+def row_roots(rejects: pd.DataFrame, places: pd.Series) -> pd.Series:
+    """For each reject, the root cause of its row, as ``"<place>: <reason>"``.
+
+    A row's root is its own first problem; a row with none of its own (every
+    problem follows from another rejected row) takes the cause of its first one.
+    ``places`` names each reject's row (``managers.csv row 3``).
+    """
+    own = (rejects["cause"] == "").to_numpy()
+    described = np.where(own, (places + ": " + rejects["reason"]).to_numpy(), rejects["cause"])
+    lines = pd.DataFrame(
+        {
+            "table": rejects["table"].to_numpy(),
+            "source": rejects["source"].to_numpy(),
+            "row": rejects["row"].to_numpy(),
+            "own": own,
+            "root": described,
+        },
+        index=rejects.index,
+    )
+    # own problems first, so the first root of a row is its own when it has one
+    lines = lines.sort_values("own", ascending=False, kind="stable")
+    first = lines.groupby(["table", "source", "row"], sort=False)["root"].transform("first")
+    return first.reindex(rejects.index)
+
+
+def reject_causes(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows grouped by root cause: one row per problem to fix.
+
+    Columns: ``cause`` (where and what), ``table`` and ``row`` of the row to fix,
+    ``rows_rejected`` (that row and every row rejected because of it) and
+    ``by_table`` (the same count per table, in words); most rows first.
+    """
+    if rejects.empty:
+        columns = {"cause": "str", "table": "str", "row": "int64", "rows_rejected": "int64"}
+        return pd.DataFrame(
+            {c: pd.Series(dtype=d) for c, d in {**columns, "by_table": "str"}.items()}
+        )
+    places = rejects["source"] + " row " + rejects["row"].astype("str")
+    rows = rejects.assign(root=row_roots(rejects, places)).drop_duplicates(
+        ["table", "source", "row"]
+    )
+    rows = rows.assign(order=rows["table"].map({t: i for i, t in enumerate(TABLES)}))
+    rows = rows.sort_values(["order", "source", "row"], kind="stable")
+    groups = rows.groupby("root", sort=False)
+    counts = rows.groupby(["root", "order", "table"], sort=True).size()
+    words = counts.index.get_level_values("table") + " " + counts.astype("str").to_numpy()
+    by_table = (
+        pd.Series(words, index=counts.index.get_level_values("root"))
+        .groupby(level=0)
+        .agg(", ".join)
+    )
+    out = pd.DataFrame(
+        {
+            "cause": groups["root"].first(),
+            "table": groups["table"].first(),
+            "row": groups["row"].first(),
+            "rows_rejected": groups.size(),
+        }
+    )
+    out["by_table"] = by_table.reindex(out.index)
+    out = out.sort_values("rows_rejected", ascending=False, kind="stable")
+    return out.reset_index(drop=True).astype({"cause": "str", "table": "str", "by_table": "str"})
 
 
 # --- step 3: keys -----------------------------------------------------------------------
@@ -630,6 +811,8 @@ def _describe(
     if name == "isin":
         allowed = ", ".join(map(str, stats["allowed_values"]))
         listed = f"{column} " + display.map(repr).astype("str") + f" is not one of: {allowed}"
+        if column in _CONFIGURED_VALUES:
+            listed += f"; if it is one of yours, add it to {_CONFIGURED_VALUES[column]}"
         return "allowed_values", listed.to_numpy()
     is_range = name in ("in_range", "greater_than_or_equal_to")
     if is_range and values.dtype.kind == "M":
@@ -645,6 +828,11 @@ def _describe(
         return "range", (shown + f" is out of range: it must be {bounds}").to_numpy()
     if name == "finite":
         return "finite", (shown + " is not a finite number").to_numpy()
+    if name == "max_amount":
+        bound = f"{rules.max_amount:g}"
+        reasons = shown + f" is beyond the plausible bound ±{bound}; check the unit and the "
+        reasons += f"decimal point, or raise ValidationRules(max_amount={bound}) if it is real"
+        return "max_amount", reasons.to_numpy()
     if name == "integer":
         return "integer", (shown + " is not a whole number").to_numpy()
     if name in _DATE_ORDER:

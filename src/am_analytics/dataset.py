@@ -14,10 +14,11 @@ from typing import TypeAlias
 
 import pandas as pd
 
-from ._validation import OnOrphans, TableReport, empty_rejects, validate_tables
+from ._validation import OnOrphans, TableReport, empty_rejects, reject_causes, validate_tables
 from .errors import ConfigError, InputFileError, MissingTableError
+from .io._writing import write_tables
 from .io.aliases import table_for_name
-from .io.files import RawTable, find_sources, read_source, write_tables
+from .io.files import RawTable, find_sources, read_source
 from .schemas import TABLES, ValidationRules
 
 __all__ = ["Dataset", "from_frames", "load", "save"]
@@ -38,7 +39,11 @@ class Dataset:
     ----------
     rejects
         One row per rule a source row broke: ``table, source, row, column,
-        check, value, reason`` (``row`` is the 1-based data row in the source).
+        check, value, reason, cause`` (``row`` is the 1-based data row in the
+        source). ``cause`` is empty for a problem of the row itself; a row
+        rejected only because a row it refers to was rejected names that row's
+        problem there (``managers.csv row 3: conflicting duplicate key ...``),
+        followed down the chain to the first. :meth:`reject_causes` groups them.
     reports
         Per table: source, SHA-256, encoding, rows read / kept / rejected, how
         headers were mapped and what was ignored. :meth:`summary` shows them.
@@ -96,6 +101,9 @@ class Dataset:
     def summary(self) -> pd.DataFrame:
         """Per table: source, SHA-256, encoding, rows read / kept / rejected, column mapping.
 
+        Why rows were rejected, grouped by the problem to fix, is in
+        :meth:`reject_causes`.
+
         Examples
         --------
         >>> from am_analytics import load_sample
@@ -107,6 +115,42 @@ class Dataset:
         return pd.DataFrame(
             [[getattr(r, c) for c in columns] for r in self.reports], columns=columns
         )
+
+    def reject_causes(self) -> pd.DataFrame:
+        """The rejected rows grouped by root cause: one row per problem to fix.
+
+        One conflicting duplicate in ``managers`` rejects both copies and then
+        every client, sale, survey, ... of that manager; here it is one line, so
+        the fix is one line too. (:meth:`summary` stays one row per table.)
+
+        Returns
+        -------
+        pandas.DataFrame
+            Most rows first, one row per cause: ``cause`` (the row to fix and
+            its problem, ``managers.csv row 3: ...``), ``table`` and ``row`` of
+            that row, ``rows_rejected`` (it and every row rejected because of
+            it) and ``by_table`` (``managers 1, clients 2, sales 3``). The
+            ``rows_rejected`` add up to the rows rejected in all tables.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> data = from_frames(
+        ...     managers=pd.DataFrame({"manager_id": ["M1", "M1"], "name": ["王芳", "李雷"]}),
+        ...     clients=pd.DataFrame({"client_id": ["C1", "C2"], "manager_id": ["M1", "M1"]}),
+        ...     sales=pd.DataFrame({"order_id": ["S1"], "client_id": ["C1"], "manager_id": ["M1"],
+        ...                         "order_date": ["2026-07-01"], "amount": ["1200"]}),
+        ... )
+        >>> causes = data.reject_causes()
+        >>> causes[["table", "row", "rows_rejected", "by_table"]]
+              table  row  rows_rejected                       by_table
+        0  managers    1              4  managers 1, clients 2, sales 1
+        1  managers    2              1                     managers 1
+        >>> print(causes.cause[0])  # doctest: +NORMALIZE_WHITESPACE
+        managers (frame) row 1: conflicting duplicate key manager_id='M1' (rows 1, 2);
+        keep one of them
+        """
+        return reject_causes(self.rejects)
 
     @property
     def is_clean(self) -> bool:
@@ -194,8 +238,8 @@ def from_frames(
     >>> data.sales[["order_date", "amount"]]
       order_date  amount
     0 2026-07-01  1200.0
-    >>> data.rejects[["table", "row", "column", "check", "value"]]
-         table  row      column      check value
+    >>> data.rejects[["table", "row", "column", "check", "value", "cause"]]
+         table  row      column      check value cause
     0  clients    2  manager_id  reference    M9
     >>> data.rejects.reason[0]
     "manager_id 'M9' is not a known manager (not in managers, or its row there was rejected)"
@@ -221,14 +265,26 @@ def save(dataset: Dataset, path: str | Path, *, format: str = "csv") -> list[Pat
     """Write the kept rows of every table to a folder that :func:`load` reads back.
 
     One file per table present (``managers.csv``, ``clients.csv``, ...). CSV
-    files are UTF-8 and read back equal, values and dtypes; ``format="parquet"``
-    writes Parquet. Rejects are not written: save ``dataset.rejects`` yourself
-    if you need them.
+    files are UTF-8 and read back equal, values and dtypes; text a spreadsheet
+    would run as a formula (``=cmd``, ``@x``, ``-x``) is written with a leading
+    ``'`` that :func:`load` takes off again. ``format="parquet"`` writes
+    Parquet. Rejects are not written: save ``dataset.rejects`` yourself if you
+    need them.
+
+    The tables are written to a hidden temporary folder beside ``path``
+    (``.name.<random>.partial``) that then takes the place of ``path``, so an
+    interrupted save leaves a previous folder as it was. An existing ``path``
+    is replaced as a whole, and so may hold only table files.
 
     Returns
     -------
     list of pathlib.Path
         The files written, in table order.
+
+    Raises
+    ------
+    OutputPathError
+        ``path`` is a file, cannot be written, or holds files that are not tables.
 
     Examples
     --------

@@ -7,12 +7,16 @@ Every error a user can cause derives from :class:`AmAnalyticsError`, so one
     ├── DataValidationError      rows or columns break the rules of a table
     │   └── InputFileError       a file cannot be read at all (encoding, format, empty)
     ├── MissingTableError        a table that the work needs is absent
+    ├── EmptyPeriodError         the period asked for holds no activity to evaluate
     ├── ConfigError              a configuration value or file is invalid
+    ├── OutputPathError          a file or folder cannot be written where asked
     └── CrmError                 a CRM refused a request or answered with an error code
         └── CrmFormatError       a CRM export or API answer is not in the documented form
 
-and one warning, :class:`MissingTableWarning`, when work that was not asked
-for by name is skipped because its table is absent.
+and two warnings: :class:`MissingTableWarning`, when work that was not asked
+for by name is skipped because its table is absent, and
+:class:`NonFiniteValueWarning`, when a sum overflows (or a value is otherwise
+not finite) and what it feeds is left out for those rows.
 
 Messages say what was expected, what was found, where (file, row, column) and
 what to do. The context is also kept as attributes, so programs need not parse
@@ -32,9 +36,12 @@ __all__ = [
     "CrmError",
     "CrmFormatError",
     "DataValidationError",
+    "EmptyPeriodError",
     "InputFileError",
     "MissingTableError",
     "MissingTableWarning",
+    "NonFiniteValueWarning",
+    "OutputPathError",
 ]
 
 
@@ -104,6 +111,53 @@ class ConfigError(AmAnalyticsError):
     """A configuration value or file is invalid."""
 
 
+class EmptyPeriodError(AmAnalyticsError):
+    """The period asked for holds no activity (no sale) to evaluate.
+
+    Parameters
+    ----------
+    message
+        The period, the dates the data covers, and what to do.
+    period
+        The period asked for (``"2019Q1"``).
+    first_date, last_date
+        The first and last sale dates of the data (``None`` when it has no sales).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        period: str,
+        first_date: pd.Timestamp | None,
+        last_date: pd.Timestamp | None,
+    ) -> None:
+        super().__init__(message)
+        self.period = period
+        self.first_date = first_date
+        self.last_date = last_date
+
+
+class OutputPathError(AmAnalyticsError):
+    """A file or folder cannot be written where asked.
+
+    The path is a folder where a file was asked for (or the reverse), cannot be
+    created or written, is one of the inputs, or is a folder holding files that
+    writing would remove.
+
+    Parameters
+    ----------
+    message
+        What is wrong with the path and what to do.
+    path
+        The path that cannot be written.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class CrmError(AmAnalyticsError):
     """A CRM refused a request (authentication, permissions, limits) or answered with an error.
 
@@ -147,3 +201,11 @@ class CrmFormatError(CrmError):
 
 class MissingTableWarning(UserWarning):
     """Optional work was skipped because the dataset lacks a table it needs."""
+
+
+class NonFiniteValueWarning(UserWarning):
+    """A value came out infinite or undefined where data exists (an overflowing sum).
+
+    What it feeds is left out for those rows and named in the result: a
+    criterion of a manager's score, a client's segment.
+    """

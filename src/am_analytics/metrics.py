@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Dataset, DateLike
-from .errors import ConfigError, MissingTableError, MissingTableWarning
+from .errors import ConfigError, MissingTableError, MissingTableWarning, NonFiniteValueWarning
 from .periods import PeriodLike, Window, period_window, to_period
 
 __all__ = [
@@ -524,7 +524,10 @@ def manager_metrics(
     who has since left is still evaluated for the periods they worked). Counts
     are 0 where nothing happened; ratios and means are NaN where they are
     undefined (no orders, no surveys, ...). See each metric's description in
-    :func:`list_metrics`.
+    :func:`list_metrics`. A sum that goes past the largest float (amounts of
+    1e308) comes out infinite, with a
+    :class:`~am_analytics.errors.NonFiniteValueWarning` naming the metric and
+    the managers.
 
     Examples
     --------
@@ -545,8 +548,29 @@ def manager_metrics(
             columns[name] = values
     frame = pd.DataFrame(columns, index=pd.Index(dataset.managers["manager_id"], name="manager_id"))
     frame = frame.iloc[np.flatnonzero(_in_scope(ctx))]
+    _warn_infinite(frame)
     counts = [c for c in frame.columns if get_metric(c).unit in _COUNT_UNITS]
     return frame.astype(dict.fromkeys(counts, np.int64))
+
+
+def _warn_infinite(frame: pd.DataFrame) -> None:
+    """Say which managers' metrics came out infinite: a sum past the largest float."""
+    values = frame.to_numpy(dtype=np.float64)
+    infinite = np.isinf(values)
+    if not infinite.any():
+        return
+    found = "; ".join(
+        f"{column} for {', '.join(map(str, frame.index[infinite[:, j]]))}"
+        for j, column in enumerate(frame.columns)
+        if infinite[:, j].any()
+    )
+    warnings.warn(
+        f"metrics are infinite ({found}): a sum of amounts went past the largest float "
+        f"({np.finfo(np.float64).max:.1e}); check those managers' sales for implausible "
+        "amounts (load with ValidationRules(max_amount=...) to reject them)",
+        NonFiniteValueWarning,
+        stacklevel=3,
+    )
 
 
 _COUNT_UNITS: Final = frozenset({"orders", "clients", "responses", "complaints", "items"})

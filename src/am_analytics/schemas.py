@@ -37,6 +37,7 @@ from pandera.typing import Series
 from .errors import ConfigError
 
 __all__ = [
+    "COMPETENCIES",
     "FEEDBACK_KINDS",
     "MANAGER_STATUSES",
     "OPPORTUNITY_STATUSES",
@@ -75,6 +76,16 @@ OPPORTUNITY_STATUSES: Final = ("open", "won", "lost")
 SEVERITIES: Final = ("low", "medium", "high")
 OWNER_KINDS: Final = ("manager", "team")
 MANAGER_STATUSES: Final = ("active", "on_leave", "left")
+#: The competencies rated by default: those the default scorecard and career ladder name.
+COMPETENCIES: Final = (
+    "communication",
+    "problem_solving",
+    "teamwork",
+    "product_knowledge",
+    "client_focus",
+)
+#: The largest plausible absolute amount of one order or opportunity, by default.
+MAX_AMOUNT: Final = 1e12
 
 
 def _key(**extra: Any) -> Any:
@@ -97,8 +108,9 @@ def _enum(values: tuple[str, ...], *, required: bool = False, default: str | Non
     )
 
 
-def _date(*, required: bool = False) -> Any:
-    return pa.Field(nullable=not required, metadata={"kind": "date"})
+def _date(*, required: bool = False, open_ended: bool = False) -> Any:
+    # open_ended: an end date, where "9999-12-31" means no end (read as missing)
+    return pa.Field(nullable=not required, metadata={"kind": "date", "open_ended": open_ended})
 
 
 def _finite(series: pd.Series) -> pd.Series:
@@ -196,7 +208,7 @@ class FeedbackSchema(pa.DataFrameModel):
     manager_id: Series[pd.CategoricalDtype] = _ref("managers")
     kind: Series[str] = _enum(FEEDBACK_KINDS, required=True)
     opened_at: Series[pd.Timestamp] = _date(required=True)
-    resolved_at: Series[pd.Timestamp] | None = _date()
+    resolved_at: Series[pd.Timestamp] | None = _date(open_ended=True)
     severity: Series[str] | None = _enum(SEVERITIES)
     summary: Series[str] | None = _text()
 
@@ -217,7 +229,7 @@ class RatingsSchema(pa.DataFrameModel):
     period: Series[str] = pa.Field(metadata={"kind": "period"})
     rater_id: Series[str] = _key()
     rater_role: Series[str] = _enum(RATER_ROLES, required=True)
-    competency: Series[str] = pa.Field(str_length={"min_value": 1}, metadata={"kind": "text"})
+    competency: Series[str] = pa.Field(metadata={"kind": "enum"})
     score: Series[float] = pa.Field(metadata={"kind": "number"})
 
     class Config:
@@ -262,7 +274,7 @@ class TrainingSchema(pa.DataFrameModel):
     course_id: Series[str] = _key()
     category: Series[str] = pa.Field(metadata={"kind": "enum"})
     start_date: Series[pd.Timestamp] = _date(required=True)
-    end_date: Series[pd.Timestamp] | None = _date()
+    end_date: Series[pd.Timestamp] | None = _date(open_ended=True)
     hours: Series[float] | None = pa.Field(nullable=True, ge=0, metadata={"kind": "number"})
     completed: Series[pd.BooleanDtype] | None = pa.Field(nullable=True, metadata={"kind": "bool"})
     assessment_score: Series[float] | None = pa.Field(
@@ -291,7 +303,7 @@ class OpportunitiesSchema(pa.DataFrameModel):
     probability: Series[float] | None = pa.Field(
         nullable=True, in_range={"min_value": 0, "max_value": 1}, metadata={"kind": "probability"}
     )
-    expected_close: Series[pd.Timestamp] | None = _date()
+    expected_close: Series[pd.Timestamp] | None = _date(open_ended=True)
     created_date: Series[pd.Timestamp] | None = _date()
 
     @pa.check("amount", name="finite", error="amount must be a finite number")
@@ -336,6 +348,18 @@ class ValidationRules:
         The inclusive range of rating scores.
     training_categories
         The allowed training categories.
+    competencies
+        The competencies ratings may name (``ratings.competency``); a rating of
+        any other is rejected with this list. The default holds those of the
+        default scorecard and career ladder: add yours when your scorecard or
+        ladder rates others. Goals may name ``rating_<competency>`` for these.
+    max_amount
+        The largest plausible absolute amount of one order or opportunity
+        (``sales.amount``, ``opportunities.amount``), in the reporting
+        currency. Larger amounts are rejected as a slip (a wrong unit, a
+        misplaced decimal point, an overflowing export) before they swamp every
+        sum. The default, 10¹² (a trillion), is above the largest single order
+        of a large bank's client; raise it if yours are larger.
     timezone
         The organisation's time zone. Datetimes written with an offset
         (``2026-07-01T10:00:00+00:00``) are converted to it; without it they
@@ -349,6 +373,8 @@ class ValidationRules:
     --------
     >>> ValidationRules(score_scale=(1, 10)).score_scale
     (1, 10)
+    >>> ValidationRules(max_amount=5e12).max_amount
+    5000000000000.0
     >>> ValidationRules(score_scale=(5, 1))
     Traceback (most recent call last):
     ...
@@ -359,6 +385,8 @@ class ValidationRules:
     max_years_after_as_of: int = 1
     score_scale: tuple[float, float] = (1, 5)
     training_categories: tuple[str, ...] = TRAINING_CATEGORIES
+    competencies: tuple[str, ...] = COMPETENCIES
+    max_amount: float = MAX_AMOUNT
     timezone: str | None = None
     dayfirst: bool | None = None
 
@@ -376,6 +404,13 @@ class ValidationRules:
             raise ConfigError("max_years_after_as_of must be >= 0")
         if not self.training_categories:
             raise ConfigError("training_categories must not be empty")
+        if not self.competencies:
+            raise ConfigError("competencies must not be empty")
+        if not (np.isfinite(self.max_amount) and self.max_amount > 0):
+            raise ConfigError(
+                f"max_amount must be a finite number above 0 (such as 1e12), "
+                f"got {self.max_amount!r}"
+            )
         if self.timezone is not None:
             try:
                 pd.Timestamp("2026-01-01", tz=self.timezone)
@@ -417,9 +452,10 @@ def table_schema(
 ) -> pa.DataFrameSchema:
     """The full schema of a table for one run: the model plus the run's rules.
 
-    Adds the plausible date range to every date column, the rating scale to
-    ``ratings.score`` and the allowed training categories to
-    ``training.category``.
+    Adds the plausible date range to every date column, the plausible amount
+    bound to every money column, the rating scale to ``ratings.score``, the
+    allowed competencies to ``ratings.competency`` and the allowed training
+    categories to ``training.category``.
 
     Parameters
     ----------
@@ -446,17 +482,36 @@ def table_schema(
     low, high = rules.date_bounds(as_of)
     updates: dict[str, dict[str, Any]] = {}
     for name, column in schema.columns.items():
-        if column.metadata and column.metadata.get("kind") == "date":
+        kind = (column.metadata or {}).get("kind")
+        if kind == "date":
             bounds = pa.Check.in_range(low, high) if high is not None else pa.Check.ge(low)
             updates[name] = {"checks": [*column.checks, bounds]}
+        if kind == "money":
+            updates[name] = {"checks": [*column.checks, _plausible_amount(name, rules.max_amount)]}
     if table == "ratings":
         updates["score"] = {"checks": [pa.Check.in_range(*rules.score_scale)]}
+        updates["competency"] = {"checks": [pa.Check.isin(list(rules.competencies))]}
     if table == "training":
         updates["category"] = {"checks": [pa.Check.isin(list(rules.training_categories))]}
     schema = schema.update_columns(updates)
     if not check_keys:
         schema.unique = None
     return schema
+
+
+def _plausible_amount(column: str, bound: float) -> pa.Check:
+    """``|amount| <= bound``; infinities are left to the finite check (one failure per cell)."""
+
+    def plausible(amount: pd.Series) -> pd.Series:
+        values = amount.to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(~np.isfinite(values) | (np.abs(values) <= bound), amount.index)
+
+    return pa.Check(
+        plausible,
+        name="max_amount",
+        error=f"{column} must be within ±{bound:g} (ValidationRules.max_amount)",
+        statistics={"max_value": bound},
+    )
 
 
 def key_columns(table: str) -> list[str]:

@@ -448,7 +448,9 @@ def _raw_table(table: str, pieces: list[SourceRows]) -> tuple[Any, tuple[np.ndar
         sha256=pieces[0].sha256 if len(pieces) == 1 else None,
         encoding=", ".join(sorted({p.encoding for p in pieces if p.encoding})) or None,
         malformed=pd.concat(aside, ignore_index=True),
-        row_names=(sources + " row " + rows.astype("str")) if len(labels) > 1 else None,
+        # every row named by its own source and row, so that messages and causes
+        # name the record, not its place in the combined table
+        row_names=sources + " row " + rows.astype("str"),
     )
     return raw, (sources, rows)
 

@@ -12,7 +12,9 @@ detected. Columns are first read straight into their canonical types (the fast
 path, for clean exports); if any cell does not convert, the typed columns are
 read again as text and go through the forgiving readers of
 :mod:`am_analytics.io.parsing`. Rows with the wrong number of fields are kept
-aside as malformed rows with their row numbers.
+aside as malformed rows with their row numbers. A quote that opens a cell and is
+not closed, so that the records after it read as part of that cell, is an
+error naming the row and column where it opens.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import codecs
 import csv
 import hashlib
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,14 +33,15 @@ from typing import Any, Final, cast
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..errors import ConfigError, InputFileError
+from ..errors import InputFileError
 from ..schemas import TABLES, column_kinds
 from .aliases import map_headers, normalize_header, table_for_name
 
-__all__ = ["RawTable", "Source", "find_sources", "read_source", "read_text_table", "write_tables"]
+__all__ = ["RawTable", "Source", "find_sources", "read_source", "read_text_table"]
 
 CSV_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".txt", ".tsv")
 EXCEL_SUFFIXES: Final = (".xlsx", ".xlsm")
@@ -49,6 +52,15 @@ NULL_VALUES: Final = ["", "#N/A", "N/A", "n/a", "NULL", "null", "NaN", "nan", "N
 _DELIMITERS: Final = (",", "\t", ";", "|")
 _SNIFF_BYTES: Final = 1 << 16
 _SCAN_CHUNK: Final = 1 << 23
+#: pyarrow's CSV block: a single row (or a quoted cell) may not be longer.
+_BLOCK_BYTES: Final = 1 << 24
+#: Lines inside one cell that look like records (as many delimiters as the header has,
+#: less one) for the cell to be taken for a quote left open; a legitimate address or
+#: comment over two or three lines cannot hold this many.
+_RUNAWAY_RECORDS: Final = 3
+_CLOSE_THE_QUOTE: Final = (
+    'Close the quote (write a quote inside a cell as ""), or export the file again'
+)
 
 _FAST_TYPES: Final[dict[str, pa.DataType]] = {
     "date": pa.timestamp("ns"),
@@ -255,8 +267,30 @@ def _read_errors(source: Source) -> Iterator[None]:
         raise
     except (pa.ArrowException, OSError, ValueError, zipfile.BadZipFile, UnicodeError) as exc:
         raise InputFileError(
-            f"{source.label} cannot be read as a table: {exc}", source=source.label
+            f"{source.label} cannot be read as a table: {_in_words(exc)}", source=source.label
         ) from None
+
+
+def _in_words(exc: Exception) -> str:
+    """A reader's failure said as what happened and what to do, for the messages pyarrow
+    words in its own terms; other messages as they are."""
+    text = str(exc)
+    if "magic bytes" in text:
+        return (
+            "it is not a Parquet file, or it is cut short (a Parquet file ends with the "
+            "marker PAR1 and this one does not); export or download it again, completely"
+        )
+    if "Parquet file size is 0 bytes" in text:
+        return "it is empty (0 bytes); export it again"
+    if "straddl" in text:
+        mib = _BLOCK_BYTES / (1 << 20)
+        size = f"{mib:g} MiB" if mib >= 1 else f"{_BLOCK_BYTES:,} bytes"
+        return (
+            f'a row runs on for more than {size}; most likely a quote (") '
+            "opens a cell and is never closed, so the rest of the file reads as one cell. "
+            + _CLOSE_THE_QUOTE
+        )
+    return text
 
 
 def _check_headers(headers: list[str], source: Source) -> None:
@@ -336,11 +370,18 @@ def _open_bytes(path: Path):  # type: ignore[no-untyped-def]
 
 
 def _utf8_or_gb18030(chunk: bytes, path: Path) -> str:
-    """Decide between UTF-8 and GB18030 on a chunk holding non-ASCII bytes."""
+    """Decide between UTF-8 and GB18030 on a chunk holding non-ASCII bytes.
+
+    A chunk that is mostly UTF-8 but holds bytes that are not mixes two
+    encodings: it is an error naming the place, not a guess. (GBK text has
+    stray byte pairs that happen to be UTF-8, hence "mostly".)
+    """
     for encoding in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(encoding)().decode(chunk, final=False)
         except UnicodeDecodeError:
+            if encoding == "utf-8" and _mostly_utf8(chunk):
+                raise _not_utf8(path) from None
             continue
         return encoding
     raise InputFileError(
@@ -350,15 +391,74 @@ def _utf8_or_gb18030(chunk: bytes, path: Path) -> str:
     )
 
 
+def _mostly_utf8(chunk: bytes) -> bool:
+    """Whether more non-ASCII characters decode as UTF-8 than fail to."""
+    text = chunk.decode("utf-8", errors="replace")
+    failed = text.count("\ufffd")
+    ascii_chars = len(text.encode("ascii", errors="ignore"))
+    return len(text) - ascii_chars - failed > failed
+
+
+def _not_utf8(path: Path) -> InputFileError:
+    """The error for a UTF-8 file with bytes that are not UTF-8: which line, which byte."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    consumed = lines = 0
+    with _open_bytes(path) as handle:
+        while chunk := handle.read(_SCAN_CHUNK):
+            pending = decoder.getstate()[0]
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                data = pending + chunk
+                offset = consumed - len(pending) + exc.start
+                line = lines + data.count(b"\n", 0, exc.start) + 1
+                text = data[data.rfind(b"\n", 0, exc.start) + 1 :].split(b"\n", 1)[0]
+                break
+            consumed += len(chunk)
+            lines += chunk.count(b"\n")
+        else:
+            return InputFileError(f"{path.name} is not valid UTF-8 text", source=path.name)
+    try:
+        shown = f"; as GBK/GB18030 it reads {text.decode('gb18030').strip()[:80]!r}"
+    except UnicodeDecodeError:
+        shown = ""
+    return InputFileError(
+        f"{path.name} is UTF-8 text, but line {line} (byte offset {offset}) is not UTF-8{shown}. "
+        "A file in two encodings cannot be read safely (a line saved as GBK in a UTF-8 "
+        "export?): fix that line, or save the whole file again as CSV UTF-8",
+        source=path.name,
+    )
+
+
 def _header_and_delimiter(path: Path, encoding: str) -> tuple[list[str], str]:
     """The header row's cells and the delimiter that splits it best."""
-    with _open_bytes(path) as handle:
-        head = handle.read(_SNIFF_BYTES)
-    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+    text = _first_line(path, encoding)
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    counts = {d: next(csv.reader([first_line], delimiter=d), []) for d in _DELIMITERS}
+    counts = {d: _split_header(first_line, d) for d in _DELIMITERS}
     delimiter = max(_DELIMITERS, key=lambda d: len(counts[d]))
     return [h.strip() for h in counts[delimiter]], delimiter
+
+
+def _split_header(line: str, delimiter: str) -> list[str]:
+    """The header's cells split at ``delimiter`` (quotes respected), however long they are."""
+    if delimiter not in line:
+        return [line]
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # a cell past the csv module's field limit: not this delimiter
+        return [line]
+
+
+def _first_line(path: Path, encoding: str) -> str:
+    """The text up to the end of the first line, however long the line is."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    pieces: list[str] = []
+    with _open_bytes(path) as handle:
+        while chunk := handle.read(_SNIFF_BYTES):
+            pieces.append(decoder.decode(chunk, final=False))
+            if "\n" in pieces[-1] or "\r" in pieces[-1]:
+                break
+    return "".join(pieces)
 
 
 def _read_csv(source: Source) -> RawTable:
@@ -375,7 +475,8 @@ def _read_csv(source: Source) -> RawTable:
 
     def unreadable(exc: Exception) -> InputFileError:
         return InputFileError(
-            f"{source.label} cannot be read as {encoding} CSV with delimiter {delimiter!r}: {exc}",
+            f"{source.label} cannot be read as {encoding} CSV with delimiter {delimiter!r}: "
+            + _in_words(exc),
             source=source.label,
         )
 
@@ -422,12 +523,20 @@ def _arrow_csv(
 
     def read(use_threads: bool) -> pa.Table:
         bad.clear()
+        try:
+            return arrow_read(use_threads)
+        except pa.ArrowInvalid as exc:
+            if "invalid UTF8" in str(exc):
+                raise _not_utf8(path) from None
+            raise
+
+    def arrow_read(use_threads: bool) -> pa.Table:
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if encoding == "utf-8-sig" else encoding,
                 use_threads=use_threads,
-                block_size=1 << 24,
+                block_size=_BLOCK_BYTES,
                 column_names=headers,
                 skip_rows=1,
             ),
@@ -440,6 +549,7 @@ def _arrow_csv(
     table = read(use_threads=True)
     if bad and any(number is None for number, _, _ in bad):
         table = read(use_threads=False)  # row numbers are only known single-threaded
+    _refuse_runaway_quote(path.name, table, bad, delimiter)
     malformed = pd.DataFrame(
         {
             # pyarrow numbers physical lines from 1 with the header; rows here are 0-based data rows
@@ -453,6 +563,61 @@ def _arrow_csv(
         }
     )
     return table, malformed
+
+
+def _refuse_runaway_quote(
+    label: str, table: pa.Table, bad: list[tuple[int | None, str, int]], delimiter: str
+) -> None:
+    """Raise if a quote left open has read the records after it into one cell.
+
+    pyarrow reads on to the next quote in the file, so the rows swallowed are
+    silently lost (or, with the swallowing row, counted as one malformed row).
+    """
+    # At most 1000 repeats: the regex engine's limit; far more than a sentence holds.
+    needed = min(max(len(table.column_names) - 1, 1), 1000)
+    record_lines = f"\\n(?:[^\\n{delimiter}]*[{delimiter}]){{{needed}}}"
+    for name, cells in zip(table.column_names, table.columns, strict=True):
+        if not pa.types.is_large_string(cells.type) or not _has_line_break(cells):
+            continue
+        breaks = pc.fill_null(pc.match_substring(cells, "\n"), False)
+        candidates = np.flatnonzero(breaks.to_numpy(zero_copy_only=False))
+        records = pc.count_substring_regex(cells.take(candidates), record_lines)
+        hits = np.flatnonzero(records.to_numpy(zero_copy_only=False) >= _RUNAWAY_RECORDS)
+        if hits.size:
+            position = candidates[hits[0]]
+            skipped = np.array([cast(int, n) - 2 for n, _, _ in bad], dtype=np.int64)
+            row = _surviving_rows(table.num_rows, skipped)[position]
+            raise _runaway_quote(label, int(row) + 1, name, cells[int(position)].as_py())
+    # A quote never closed takes the row to the end of the file: it is one malformed row.
+    texts = pa.array([text for _, text, _ in bad], pa.large_string())
+    hits = np.flatnonzero(
+        pc.count_substring_regex(texts, record_lines).to_numpy() >= _RUNAWAY_RECORDS
+    )
+    if hits.size:
+        number, text, _ = bad[hits[0]]
+        quote = max(text.find('"'), 0)
+        name = table.column_names[min(text[:quote].count(delimiter), len(table.column_names) - 1)]
+        raise _runaway_quote(label, cast(int, number) - 1, name, text[quote + 1 :])
+
+
+def _has_line_break(cells: pa.ChunkedArray) -> bool:
+    """Whether any cell may hold a line break: a byte search of the text buffers, so
+    a clean file costs a few milliseconds a million rows."""
+    return any(
+        chunk.buffers()[2] is not None and b"\n" in chunk.buffers()[2].to_pybytes()
+        for chunk in cells.chunks
+    )
+
+
+def _runaway_quote(label: str, row: int, column: str, cell: str) -> InputFileError:
+    """The error for a quote opened in (row, column) that swallowed the lines after it."""
+    lines = cell.rstrip("\r\n").count("\n")
+    return InputFileError(
+        f'{label} row {row}, column {column!r}: a quote (") opens this cell and is not '
+        f"closed at its end, so the next {lines:,} lines of the file read as part of this "
+        f"one cell, which begins {cell[:40]!r}. " + _CLOSE_THE_QUOTE,
+        source=label,
+    )
 
 
 def _surviving_rows(kept: int, skipped_rows: np.ndarray) -> pd.Index:
@@ -526,50 +691,3 @@ def _read_parquet(source: Source) -> RawTable:
     frame = pq.read_table(source.path).to_pandas(ignore_metadata=True)
     _check_headers([str(c) for c in frame.columns], source)
     return RawTable.from_frame(frame, table=source.table, source=source.label)
-
-
-# --- writing --------------------------------------------------------------------------
-
-
-def write_tables(
-    frames: Mapping[str, pd.DataFrame], out_dir: str | Path, *, format: str = "csv"
-) -> list[Path]:
-    """Write one file per table into ``out_dir``, in a form :func:`~am_analytics.load` reads back.
-
-    ``"csv"`` files are UTF-8 without an index (dates ``YYYY-MM-DD``, datetimes
-    with a time of day ``YYYY-MM-DD HH:MM:SS``, floats written so they read
-    back identical); ``"parquet"`` keeps the dtypes. Canonical tables come
-    first, in table order. Returns the files written.
-
-    Raises
-    ------
-    ConfigError
-        If ``format`` is not ``"csv"`` or ``"parquet"``.
-    """
-    if format not in ("csv", "parquet"):
-        raise ConfigError(f"unknown table file format {format!r}; use 'csv' or 'parquet'")
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    names = [name for name in TABLES if name in frames]
-    names += [name for name in frames if name not in TABLES]
-    paths = []
-    for name in names:
-        path = folder / f"{name}.{format}"
-        if format == "csv":
-            _csv_ready(frames[name]).to_csv(path, index=False, date_format="%Y-%m-%d")
-        else:
-            frames[name].to_parquet(path, index=False)
-        paths.append(path)
-    return paths
-
-
-def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with datetime columns that carry a time of day formatted as text."""
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if not pd.api.types.is_datetime64_any_dtype(values):
-            continue
-        if (values.notna() & (values.dt.normalize() != values)).any():
-            out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S")
-    return out

@@ -17,7 +17,10 @@ dates
     ``20260701``, any of those followed by a time (``10:30``, ``10:30:15``,
     ``10:30:15.250``, optionally ``T``-separated, optionally with an offset
     ``Z`` / ``+08:00``), year-last forms ``01/07/2026`` (see ``dayfirst``), and
-    Excel serial day numbers (``46204``, ``46204.5``).
+    Excel serial day numbers (``46204``, ``46204.5``). Dates that datetime64[ns]
+    cannot hold (before 1677-09-22 or from 2262-04-11, such as the "no end"
+    marker ``9999-12-31``) fail as out of range; in open-ended columns (an end
+    date) a date past the range is read as missing, with a note.
 numbers and money
     ``1234.5``, ``1,234.50``, ``¥1,234.50``, ``￥1234``, ``CNY 1,234``,
     ``1,234.00元``, ``RMB 1234``, ``$1,234``, ``USD 1,234``, ``-1,234``,
@@ -45,6 +48,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from ._formulas import restore_formulas
+
 __all__ = [
     "ParsedColumn",
     "parse_bool",
@@ -60,6 +65,10 @@ DATE_EXAMPLES: Final = "2026-07-01, 2026/7/1 or 2026年7月1日"
 NUMBER_EXAMPLES: Final = "1234.5, 1,234.50, ¥1,234.50, CNY 1,234 or (120.00)"
 
 _EXCEL_EPOCH: Final = pd.Timestamp("1899-12-30")
+# The dates datetime64[ns] holds (1677-09-21 00:12 to 2262-04-11 23:47), a day in from
+# each end so that converting a time zone cannot push a kept date out of it.
+EARLIEST_DATE: Final = pd.Timestamp("1677-09-22")
+END_OF_DATES: Final = pd.Timestamp("2262-04-11")  # the first date past the range
 # Excel serials of 10000..99999 cover 1927..2173; compact dates are 8 digits.
 _SERIAL: Final = re.compile(r"^\d{5}(?:\.\d+)?$")
 
@@ -198,12 +207,16 @@ def _fail(raw: pd.Series, failed: pd.Series, reason: str) -> pd.Series:
 def parse_text(raw: pd.Series) -> ParsedColumn:
     """Read text and ids: strings with surrounding blanks removed; blank is missing.
 
+    Text that a writer neutralised so that spreadsheets would not run it as a
+    formula (``'=x``, see :mod:`am_analytics.io._formulas`) is read back as it
+    was (``=x``).
+
     Examples
     --------
-    >>> parse_text(pd.Series([" C001 ", "", None, 1001])).values.tolist()
-    ['C001', nan, nan, '1001']
+    >>> parse_text(pd.Series([" C001 ", "", None, 1001, "'=SUM(A1)", "'plain"])).values.tolist()
+    ['C001', nan, nan, '1001', '=SUM(A1)', "'plain"]
     """
-    return ParsedColumn(_as_text(raw))
+    return ParsedColumn(restore_formulas(_as_text(raw)))
 
 
 def parse_enum(
@@ -425,6 +438,7 @@ def parse_date(
     *,
     dayfirst: bool | None = None,
     timezone: str | None = None,
+    open_ended: bool = False,
     label: str = "date",
 ) -> ParsedColumn:
     """Read dates and datetimes into naive ``datetime64[ns]``.
@@ -440,6 +454,11 @@ def parse_date(
     timezone
         Convert datetimes that carry an offset to this zone; without it they
         keep the wall-clock time they were written with.
+    open_ended
+        The column is an end date, where a date past the range datetime64[ns]
+        can hold (``9999-12-31``, ``3000-01-01``) is the usual way to write
+        "no end": such dates are read as missing, with a note. Elsewhere, and
+        for dates before the range, they fail as out of range.
     label
         The column's name, used in reasons.
 
@@ -453,35 +472,100 @@ def parse_date(
     ['2026-07-01', '2026-07-01', '2026-07-01', '2026-07-01', '2026-07-01', nan]
     >>> parsed.failures.tolist()
     ["cannot read '2026-02-30' as a date; write dates like 2026-07-01, 2026/7/1 or 2026年7月1日"]
+
+    A "no end" date is missing in an end-date column and out of range elsewhere:
+
+    >>> parse_date(pd.Series(["9999-12-31"]), open_ended=True, label="end_date").notes
+    ("end_date: 1 date after 2262-04-10 (such as '9999-12-31') read as missing: no end date",)
+    >>> print(parse_date(pd.Series(["9999-12-31"]), label="order_date").failures[0])
+    order_date '9999-12-31' is out of range: dates run from 1677-09-22 to 2262-04-10; check the year
     """
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        zone = str(raw.dtype.tz)
-        converted = raw.dt.tz_convert(timezone) if timezone else raw
-        notes = () if timezone else (f"{label} carried time zone {zone}; kept its wall-clock time",)
-        return ParsedColumn(converted.dt.tz_localize(None).astype("datetime64[ns]"), notes=notes)
     if raw.dtype.kind == "M":
-        return ParsedColumn(raw.astype("datetime64[ns]"))
+        return _typed_dates(raw, timezone=timezone, open_ended=open_ended, label=label)
     text = _as_text(raw) if raw.dtype.kind not in "iuf" else _numeric_date_text(raw)
     values = _iso_dates(text)
     rest = text.notna() & values.isna()
     if not rest.any():
         return ParsedColumn(values)
     uniques = pd.Series(text[rest].unique(), dtype="str")
-    parsed, ambiguous = _read_dates(uniques, dayfirst=dayfirst, timezone=timezone)
+    parsed, ambiguous, beyond = _read_dates(uniques, dayfirst=dayfirst, timezone=timezone)
     values[rest] = text[rest].map(dict(zip(uniques, parsed, strict=True))).astype("datetime64[ns]")
     still = rest & values.isna()
+    side = text[still].map(dict(zip(uniques, beyond, strict=True))).astype("int8")
+    failures, notes = _out_of_range(raw[still], side, open_ended=open_ended, label=label)
+    unread = side.index[side.to_numpy() == 0]
     ambiguous_values = set(uniques[ambiguous])
     unclear = "{!r} could be day/month or month/day; set ValidationRules(dayfirst=True or False)"
     invalid = f"cannot read {{!r}} as a date; write dates like {DATE_EXAMPLES}"
-    failures = pd.Series(
+    unread_reasons = pd.Series(
         [
             (unclear if t in ambiguous_values else invalid).format(v)
-            for t, v in zip(text[still], raw[still].astype("str"), strict=True)
+            for t, v in zip(text[unread], raw[unread].astype("str"), strict=True)
         ],
-        index=text[still].index,
+        index=unread,
         dtype="str",
     )
-    return ParsedColumn(values, failures)
+    return ParsedColumn(values, pd.concat([unread_reasons, failures]).sort_index(), notes)
+
+
+def _typed_dates(
+    raw: pd.Series, *, timezone: str | None, open_ended: bool, label: str
+) -> ParsedColumn:
+    """Datetimes already typed (Parquet, frames), in any unit, as naive ``datetime64[ns]``."""
+    notes: tuple[str, ...] = ()
+    if isinstance(raw.dtype, pd.DatetimeTZDtype):
+        zone = str(raw.dtype.tz)
+        converted = raw.dt.tz_convert(timezone) if timezone else raw
+        if not timezone:
+            notes = (f"{label} carried time zone {zone}; kept its wall-clock time",)
+        wall = converted.dt.tz_localize(None)
+    else:
+        wall = raw
+    side = pd.Series(
+        np.where(wall < EARLIEST_DATE, -1, np.where(wall >= END_OF_DATES, 1, 0)),
+        index=raw.index,
+        dtype="int8",
+    )
+    outside = side != 0
+    if not outside.any():
+        return ParsedColumn(wall.astype("datetime64[ns]"), notes=notes)
+    failures, range_notes = _out_of_range(
+        wall[outside], side[outside], open_ended=open_ended, label=label
+    )
+    return ParsedColumn(wall.mask(outside).astype("datetime64[ns]"), failures, notes + range_notes)
+
+
+def _out_of_range(
+    raw: pd.Series, side: pd.Series, *, open_ended: bool, label: str
+) -> tuple[pd.Series, tuple[str, ...]]:
+    """Reasons for dates before (side -1) or past (side 1) the range, and the notes.
+
+    In an open-ended column the dates past the range mean "no end": they are
+    noted, not failed.
+    """
+    noted = (side == 1) if open_ended else pd.Series(False, index=side.index)
+    failed = (side != 0) & ~noted
+    latest = END_OF_DATES - pd.Timedelta(days=1)
+    reason = (
+        f"{label} {{value!r}} is out of range: dates run from {EARLIEST_DATE:%Y-%m-%d} "
+        f"to {latest:%Y-%m-%d}; check the year"
+    )
+    notes: tuple[str, ...] = ()
+    if noted.any():
+        count, example = int(noted.sum()), _shown(raw[noted]).iloc[0]
+        dates = "date" if count == 1 else "dates"
+        notes = (
+            f"{label}: {count} {dates} after {latest:%Y-%m-%d} (such as {example!r}) "
+            "read as missing: no end date",
+        )
+    return _fail(_shown(raw), failed, reason), notes
+
+
+def _shown(raw: pd.Series) -> pd.Series:
+    """Cells as text for messages; datetimes without a midnight time of day."""
+    if raw.dtype.kind == "M":
+        return raw.dt.strftime("%Y-%m-%d %H:%M:%S").str.replace(" 00:00:00", "", regex=False)
+    return raw.astype("str")
 
 
 def _iso_dates(text: pd.Series) -> pd.Series:
@@ -516,8 +600,12 @@ def _numeric_date_text(raw: pd.Series) -> pd.Series:
 
 def _read_dates(
     uniques: pd.Series, *, dayfirst: bool | None, timezone: str | None
-) -> tuple[pd.Series, np.ndarray]:
-    """The forgiving date reader, on distinct values: (datetimes, ambiguous mask)."""
+) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """The forgiving date reader, on distinct values.
+
+    Returns the datetimes, the ambiguous mask, and for each value -1 or 1 when it
+    is a date before or past the range datetime64[ns] holds (else 0).
+    """
     normal = (
         uniques.str.normalize("NFKC")
         .str.strip()
@@ -540,12 +628,12 @@ def _read_dates(
         parts[column] = parts[column].where(~use_last, source)
     for column in ("hour", "minute", "second", "fraction", "offset"):
         parts[column] = parts[column].where(~use_last, last[column])
-    stamps = _assemble(parts, timezone=timezone)
+    stamps, beyond = _assemble(parts, timezone=timezone)
     serial = normal.str.match(_SERIAL) & stamps.isna()
     if serial.any():
         days = pd.to_numeric(normal[serial])
         stamps[serial] = (_EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
-    return stamps, ambiguous.to_numpy()
+    return stamps, ambiguous.to_numpy(), beyond
 
 
 def _day_month_order(last: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.Series, pd.Series]:
@@ -569,8 +657,12 @@ def _day_month_order(last: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.Seri
     return pd.Series(swap, index=last.index), pd.Series(ambiguous, index=last.index)
 
 
-def _assemble(parts: pd.DataFrame, *, timezone: str | None) -> pd.Series:
-    """Datetimes from extracted parts; impossible dates (Feb 30) become NaT."""
+def _assemble(parts: pd.DataFrame, *, timezone: str | None) -> tuple[pd.Series, np.ndarray]:
+    """Datetimes from extracted parts; impossible dates (Feb 30) become NaT.
+
+    Dates outside the range datetime64[ns] holds become NaT too; the second
+    value marks them -1 (before it) or 1 (past it).
+    """
     numbers = pd.DataFrame(
         {
             unit: pd.to_numeric(parts[unit]).fillna(
@@ -579,7 +671,10 @@ def _assemble(parts: pd.DataFrame, *, timezone: str | None) -> pd.Series:
             for unit in ("year", "month", "day", "hour", "minute", "second")
         }
     )
-    stamps = pd.to_datetime(numbers, errors="coerce").astype("datetime64[ns]")
+    # pandas picks a coarser unit for these; compared there, before the cast to ns
+    wide = pd.to_datetime(numbers, errors="coerce")
+    beyond = np.where(wide < EARLIEST_DATE, -1, np.where(wide >= END_OF_DATES, 1, 0))
+    stamps = wide.mask(beyond != 0).astype("datetime64[ns]")
     fraction = parts["fraction"].fillna("").str.ljust(9, "0").replace("000000000", "0")
     stamps = stamps + pd.to_timedelta(pd.to_numeric(fraction.where(fraction != "", "0")), unit="ns")
     offset = parts["offset"]
@@ -588,7 +683,7 @@ def _assemble(parts: pd.DataFrame, *, timezone: str | None) -> pd.Series:
         utc = stamps - pd.to_timedelta(minutes, unit="min")
         local = utc.dt.tz_localize("UTC").dt.tz_convert(timezone).dt.tz_localize(None)
         stamps = stamps.where(offset.isna(), local.astype("datetime64[ns]"))
-    return stamps
+    return stamps, beyond.astype("int8")
 
 
 def _offset_minutes(offset: object) -> float:

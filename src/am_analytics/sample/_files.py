@@ -75,6 +75,10 @@ def write_sample(
         of day ``YYYY-MM-DD HH:MM:SS``, floats written so they read back
         identical) or ``"parquet"``.
 
+    The folder is written whole beside ``out_dir`` and then takes its place
+    (see :func:`am_analytics.save`): an interrupted write leaves a previous
+    folder as it was, and an existing folder may hold only table files.
+
     Returns
     -------
     list of pathlib.Path
@@ -84,6 +88,8 @@ def write_sample(
     ------
     ConfigError
         If ``format`` is not ``"csv"`` or ``"parquet"``.
+    OutputPathError
+        If ``out_dir`` is a file, cannot be written, or holds files that are not tables.
 
     Examples
     --------
@@ -94,6 +100,6 @@ def write_sample(
     ...     [path.name for path in paths][:3]
     ['managers.csv', 'clients.csv', 'sales.csv']
     """
-    from ..io.files import write_tables
+    from ..io._writing import write_tables
 
     return write_tables(frames, out_dir, format=format)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NonFiniteValueWarning
 from ._aggregate import aggregate_columns, geometric, topsis, weighted_sum
 from ._explain import Explanation, explain
 from ._scorecard import Scorecard
@@ -90,8 +91,10 @@ class FittedScorecard:
             ``<metric>_contribution`` (points of the score); then ``score``
             (0..100), ``rank`` (1 = best; equal scores share the best rank),
             ``percentile`` (share of the scored rows scoring at most as much,
-            in %), ``grade``, and ``missing`` (the criteria without a value,
-            comma-separated).
+            in %), ``grade``, ``missing`` (the criteria without a value,
+            comma-separated) and ``not_finite`` (those of them whose value was
+            infinite, such as an overflowing sum of sales: the row has data
+            there, but no number the score can use).
 
         Notes
         -----
@@ -100,6 +103,11 @@ class FittedScorecard:
         under ``geometric`` and ``topsis`` the score is shared out in
         proportion to ``weight × norm``. Under ``missing="reject"`` a row with a
         missing value has no score, rank or grade.
+
+        An infinite value is never used silently: it is left out like a missing
+        one (under ``reweight`` its weight is shared among the row's other
+        criteria), named in ``not_finite``, and a
+        :class:`~am_analytics.errors.NonFiniteValueWarning` names the rows.
 
         Examples
         --------
@@ -128,6 +136,7 @@ class FittedScorecard:
         out["percentile"] = percentile
         out["grade"] = self.grades(points)
         out["missing"] = _missing_labels(missing, metrics)
+        out["not_finite"] = _not_finite_labels(frame, metrics)
         # the arrays are this call's own: no need for pandas to copy them into one block
         return pd.DataFrame(out, index=frame.index, copy=False)
 
@@ -212,8 +221,10 @@ class FittedScorecard:
         -------
         dict
             ``score`` (``None`` if unscored), ``grade``, ``missing`` (list of
-            metrics), and per criterion ``<metric>_norm`` and
-            ``<metric>_contribution``, equal to :meth:`score` on the same row.
+            metrics), ``not_finite`` (those of them given as infinity), and per
+            criterion ``<metric>_norm`` and ``<metric>_contribution``, equal to
+            :meth:`score` on the same row. No warning is issued here (a service
+            reads ``not_finite``).
 
         Examples
         --------
@@ -418,6 +429,28 @@ def _rank_and_percentile(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rank[ordered] = first + 1
     percentile[ordered] = 100 * (len(ordered) - first) / max(len(ordered), 1)
     return rank, percentile
+
+
+def _not_finite_labels(frame: pd.DataFrame, metrics: tuple[str, ...]) -> np.ndarray:
+    """Each row's criteria whose value is infinite, comma-separated; warns when there are any."""
+    infinite = [np.isinf(frame[m].to_numpy(dtype=np.float64, na_value=np.nan)) for m in metrics]
+    labels = _missing_labels(infinite, metrics)
+    rows = np.flatnonzero(labels != "")
+    if len(rows):
+        shown = "; ".join(f"{frame.index[i]} ({labels[i]})" for i in rows[:_SHOWN_ROWS])
+        more = f" and {len(rows) - _SHOWN_ROWS} more" if len(rows) > _SHOWN_ROWS else ""
+        warnings.warn(
+            f"{len(rows)} row(s) have infinite criteria, left out of their score as if "
+            f"missing (see the not_finite column): {shown}{more}. An infinite metric is "
+            "usually a sum past the largest float; check the data for implausible amounts",
+            NonFiniteValueWarning,
+            stacklevel=3,
+        )
+    return labels
+
+
+#: Rows named in a warning before "and N more".
+_SHOWN_ROWS: Final = 5
 
 
 def _missing_labels(missing: list[np.ndarray], metrics: tuple[str, ...]) -> np.ndarray:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset, DateLike
-from ..errors import MissingTableWarning
-from ..metrics import get_metric, manager_metrics
-from ..periods import PeriodLike
+from ..errors import EmptyPeriodError, MissingTableWarning
+from ..metrics import MetricContext, get_metric, manager_metrics
+from ..periods import PeriodLike, period_window, to_period
 from ._explain import strongest_effects
 from ._scorecard import Scorecard, default_scorecard
+
+#: The reasons ``attrs["left_out"]`` gives for managers who are not rows of the table.
+LEFT = "has left"
+NOT_YET_HIRED = "hired after the period"
 
 
 def score_managers(
@@ -21,7 +26,7 @@ def score_managers(
     *,
     as_of: DateLike | None = None,
 ) -> pd.DataFrame:
-    """Score every manager of one period: metrics, fit on the period's managers, score.
+    """Score every manager of one period: metrics, fit on the period's active managers, score.
 
     Parameters
     ----------
@@ -41,9 +46,28 @@ def score_managers(
     -------
     pandas.DataFrame
         Indexed by ``manager_id``, best first: ``name``, ``team``, then the
-        columns of :meth:`FittedScorecard.score`, and ``lifted_by`` /
-        ``held_back_by``: the criterion that added most points against the
-        median manager and the one that cost most.
+        columns of :meth:`FittedScorecard.score`, ``lifted_by`` /
+        ``held_back_by`` (the criterion that added most points against the
+        median manager and the one that cost most), ``active`` (the manager
+        has a sale in the period) and ``note`` (why a row is not scored, or
+        which criteria were left out of its score; ``""`` when nothing is
+        to say).
+
+        The rows are the managers evaluated in the period (see
+        :func:`~am_analytics.metrics.manager_metrics`). Managers without a sale
+        in it are rows with ``active=False``, no score and no grade: the
+        scorecard is fitted on the active managers only, so an idle quarter is
+        neither graded as average nor moves the others' grades. The managers
+        of the table who are not rows (they have left and sold nothing in the
+        period, or were hired after it) are named in
+        ``table.attrs["left_out"]``: ``{manager_id: "has left" | "hired after
+        the period"}``.
+
+    Raises
+    ------
+    EmptyPeriodError
+        If nobody has a sale in the period (up to ``as_of``); the message gives
+        the first and last sale dates of the data.
 
     Examples
     --------
@@ -51,15 +75,75 @@ def score_managers(
     >>> table = score_managers(load_sample(), "2026Q3")
     >>> table[["score", "rank", "grade"]].iloc[0]["rank"]
     np.int64(1)
+    >>> table.attrs["left_out"]
+    {'M0018': 'has left', 'M0035': 'has left'}
     """
     card = scorecard if scorecard is not None else _available(default_scorecard(), dataset)
+    sold = _sales_per_manager(dataset, period, as_of=as_of)
     metrics = manager_metrics(dataset, period, metrics=list(card.metrics), as_of=as_of)
-    fitted = card.fit(metrics)
-    scored = fitted.score(metrics)
+    active = sold.reindex(metrics.index).to_numpy() > 0
+    fitted = card.fit(metrics[active])
+    scored = fitted.score(metrics[active]).reindex(metrics.index)
+    for metric in card.metrics:  # idle managers still show what they did
+        scored.loc[~active, f"{metric}_value"] = metrics.loc[~active, metric].astype(np.float64)
+    scored["missing"] = scored["missing"].fillna("")
+    scored["not_finite"] = scored["not_finite"].fillna("")
     managers = dataset.managers.set_index("manager_id").loc[scored.index, ["name", "team"]]
-    table = pd.concat([managers, scored, strongest_effects(fitted, scored)], axis=1)
+    effects = strongest_effects(fitted, scored).fillna("")
+    table = pd.concat([managers, scored, effects], axis=1)
+    table["active"] = active
+    table["note"] = _notes(table, period)
     order = table["score"].rank(ascending=False, method="first", na_option="bottom")
-    return table.iloc[order.to_numpy().argsort(kind="stable")]
+    table = table.iloc[order.to_numpy().argsort(kind="stable")]
+    table.attrs["left_out"] = _left_out(dataset, metrics.index)
+    return table
+
+
+def _sales_per_manager(
+    dataset: Dataset, period: PeriodLike, *, as_of: DateLike | None
+) -> pd.Series:
+    """Sales (orders and refunds) per manager in the period; raises when there are none."""
+    quarter = to_period(period)
+    window = period_window(quarter, as_of=as_of if as_of is not None else dataset.as_of)
+    context = MetricContext(dataset, quarter, window)
+    counts = context.per_manager(context.sales["manager"])
+    if not counts.any():
+        dates = dataset.sales["order_date"]
+        first, last = (dates.min(), dates.max()) if len(dates) else (None, None)
+        covered = (
+            f"the sales run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+            if first is not None
+            else "the sales table is empty"
+        )
+        raise EmptyPeriodError(
+            f"no sales in {quarter} ({window.start:%Y-%m-%d} to "
+            f"{window.end - pd.Timedelta(days=1):%Y-%m-%d}), so there is nothing to score; "
+            f"{covered}: choose a period with sales",
+            period=str(quarter),
+            first_date=first,
+            last_date=last,
+        )
+    return pd.Series(counts, index=dataset.managers["manager_id"].to_numpy())
+
+
+def _notes(table: pd.DataFrame, period: PeriodLike) -> np.ndarray:
+    """Why a row is not scored, or which criteria were left out of its score."""
+    infinite = table["not_finite"].to_numpy(dtype=object)
+    notes = np.where(
+        infinite != "", infinite + " not finite (an overflowing sum?): left out of the score", ""
+    )
+    return np.where(
+        table["active"].to_numpy(), notes, f"no sales in {to_period(period)}: not scored"
+    )
+
+
+def _left_out(dataset: Dataset, evaluated: pd.Index) -> dict[str, str]:
+    """The managers of the dataset who are not rows, with the reason."""
+    managers = dataset.managers
+    out = managers[~managers["manager_id"].isin(evaluated)]
+    left = (out["status"] == "left").to_numpy()
+    reasons = np.where(left, LEFT, NOT_YET_HIRED)
+    return dict(zip(out["manager_id"].astype(str), reasons.tolist(), strict=True))
 
 
 def _available(card: Scorecard, dataset: Dataset) -> Scorecard:

@@ -45,8 +45,12 @@ def scalar_scorer(fitted: FittedScorecard) -> Callable[[Mapping[str, Any]], dict
     def score_one(record: Mapping[str, Any]) -> dict[str, Any]:
         norms: list[float | None] = []
         missing = []
+        not_finite = []
         for metric, normalize, median in columns:
             value = _number(record.get(metric), metric)
+            if value is not None and math.isinf(value):
+                not_finite.append(metric)
+                value = None
             if value is None:
                 missing.append(metric)
                 if policy != "median":
@@ -89,13 +93,14 @@ def scalar_scorer(fitted: FittedScorecard) -> Callable[[Mapping[str, Any]], dict
             else grades[bisect.bisect_left(negated, -(points + GRADE_TOLERANCE))]
         )
         out["missing"] = missing
+        out["not_finite"] = not_finite
         return out
 
     return score_one
 
 
 def _number(value: Any, metric: str) -> float | None:
-    """A record's value as a float; ``None`` when absent, empty or not finite."""
+    """A record's value as a float (infinity included); ``None`` when absent, empty or NaN."""
     if value is None:
         return None
     try:
@@ -104,7 +109,7 @@ def _number(value: Any, metric: str) -> float | None:
         raise DataValidationError(
             f"score_one: {metric}={value!r} is not a number; pass numbers (or None for missing)"
         ) from None
-    return number if math.isfinite(number) else None
+    return None if math.isnan(number) else number
 
 
 def _normalizer(fitted: FittedScorecard, j: int, criterion: Any) -> Normalizer:

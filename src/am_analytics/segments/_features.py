@@ -332,11 +332,13 @@ def _net(client: np.ndarray, amount: np.ndarray, n: int) -> np.ndarray:
     Floating-point sums of amounts that cancel leave a residue of about 1e-12
     whose sign depends on the order of addition; a residue under 1e-9 of the
     client's turnover (the sum of absolute amounts) is set to 0, so that "net
-    is not positive" and "no base to compare with" do not depend on it.
+    is not positive" and "no base to compare with" do not depend on it. A
+    turnover past the largest float sets nothing to 0: an overflowing net
+    stays infinite, for the caller to see.
     """
     net = np.bincount(client, amount, minlength=n)
     turnover = np.bincount(client, np.abs(amount), minlength=n)
-    net[np.abs(net) <= 1e-9 * turnover] = 0.0
+    net[(np.abs(net) <= 1e-9 * turnover) & np.isfinite(turnover)] = 0.0
     return net
 
 
