@@ -98,6 +98,17 @@ def test_goal_on_an_unknown_metric_is_rejected_with_the_known_ones(
     assert data.goals.goal_id.tolist() == ["G1", "G1"]
 
 
+def test_a_misspelt_goal_metric_is_rejected_with_the_likely_name(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    """metric 'sales_amout' is a typo: the reason suggests 'sales_amount' before the list."""
+    tables["goals"].loc[2, "metric"] = "sales_amout"
+    reason = load_tables(tables).rejects.iloc[0].reason
+    assert reason.startswith(
+        "metric 'sales_amout' is not a known metric; did you mean 'sales_amount'? known: "
+    )
+
+
 def test_goal_on_a_rating_metric_needs_a_known_competency(tables: dict[str, pd.DataFrame]) -> None:
     """rating_teamwork is a metric; rating_charm is not, until charm is a competency."""
     tables["goals"].loc[0, "metric"] = "rating_teamwork"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -584,10 +585,17 @@ def _check_goal_metrics(frame: pd.DataFrame, issues: _Issues, *, rules: Validati
     if not unknown.any():
         return
     listed = ", ".join(known)
+    # one guess per distinct unknown name: a typo ('sales_amout') is the usual cause
+    guesses = {
+        name: "".join(f"did you mean {close!r}? " for close in get_close_matches(name, known, n=1))
+        for name in metric[unknown].unique()
+    }
     reasons = (
         "metric "
         + metric[unknown].map(repr).astype("str")
-        + f" is not a known metric; known: {listed} (register_metric() adds one)"
+        + " is not a known metric; "
+        + metric[unknown].map(guesses).astype("str")
+        + f"known: {listed} (register_metric() adds one)"
     )
     issues.add(metric.index[unknown.to_numpy()], "metric", "allowed_values", reasons.to_numpy())
 
