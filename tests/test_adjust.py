@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 import am_analytics
 from am_analytics.errors import ConfigError
-from am_analytics.goals._adjust import AdjustmentPolicy, apply_adjustments, recommend_adjustments
+from am_analytics.goals._adjust import AdjustmentPolicy, recommend_adjustments
+from am_analytics.goals._revisions import apply_adjustments
 from am_analytics.schemas import table_schema
 
 START, END = pd.Timestamp("2026-07-01"), pd.Timestamp("2026-09-30")  # 92 days
@@ -354,16 +355,17 @@ def test_apply_refuses_untriggered_stale_or_backdated() -> None:
 def test_applied_adjustments_leave_past_attainment_unchanged() -> None:
     """Attainment on any day before the new revisions' set_on is the same with or
     without them; from that day on the new targets are in force."""
-    from am_analytics.goals import attainment
+    from am_analytics.goals import AttainmentOptions, attainment
 
     data = am_analytics.load_sample()
     proposals = recommend_adjustments(data.goals, data, as_of="2026-08-20")
     approved = proposals.loc[proposals["triggered"], "goal_id"].tolist()
     revised = apply_adjustments(data.goals, proposals, approved=approved, as_of="2026-08-20")
     running = data.goals["goal_id"].isin(approved)
-    before = attainment(data.goals[running], data, as_of="2026-09-30", pipeline=False)
+    options = AttainmentOptions(pipeline=False)
+    before = attainment(data.goals[running], data, as_of="2026-09-30", options=options)
     after = attainment(
-        revised[revised["goal_id"].isin(approved)], data, as_of="2026-09-30", pipeline=False
+        revised[revised["goal_id"].isin(approved)], data, as_of="2026-09-30", options=options
     )
     past = before["date"] < "2026-08-20"
     columns = ["goal_id", "date", "target", "actual_to_date", "attainment"]

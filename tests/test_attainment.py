@@ -10,6 +10,7 @@ import am_analytics as am
 from am_analytics.errors import ConfigError, DataValidationError
 from am_analytics.goals._actuals import owner_actuals
 from am_analytics.goals._attainment import (
+    AttainmentOptions,
     StatusThresholds,
     attainment,
     latest_status,
@@ -17,6 +18,10 @@ from am_analytics.goals._attainment import (
 )
 from am_analytics.metrics import MetricContext, get_metric
 from am_analytics.periods import Window
+
+#: The linear expectation only, as the hand computations below assume.
+LINEAR = AttainmentOptions(seasonal=False)
+NO_PIPELINE = AttainmentOptions(pipeline=False)
 
 
 def small_dataset() -> am.Dataset:
@@ -90,7 +95,7 @@ def _row(result: pd.DataFrame, goal: str, date: str) -> pd.Series:
 
 def test_hand_computed_across_quarter_boundary(small: am.Dataset) -> None:
     """At 10-10: 40 of 61 days, actual 3500, target 5000 (revised), linear expected."""
-    result = attainment(small.goals, small, as_of="2026-10-10", seasonal=False, n_draws=200)
+    result = attainment(small.goals, small, as_of="2026-10-10", options=LINEAR)
     row = _row(result, "G1", "2026-10-10")
     assert row["actual_to_date"] == pytest.approx(3500.0)
     assert row["target"] == 5000.0 and row["revision"] == 2
@@ -112,7 +117,7 @@ def test_hand_computed_across_quarter_boundary(small: am.Dataset) -> None:
 
 def test_target_in_force_follows_revisions(small: am.Dataset) -> None:
     """Dates before the revision keep 6100; from its set_on day, 5000."""
-    result = attainment(small.goals, small, as_of="2026-10-10", seasonal=False, n_draws=50)
+    result = attainment(small.goals, small, as_of="2026-10-10", options=LINEAR)
     g1 = result[result["goal_id"] == "G1"].set_index("date")
     assert g1.loc["2026-09-13", ["revision", "target"]].tolist() == [1, 6100.0]
     assert g1.loc["2026-09-20", ["revision", "target"]].tolist() == [2, 5000.0]
@@ -121,7 +126,7 @@ def test_target_in_force_follows_revisions(small: am.Dataset) -> None:
 
 def test_period_end_identities(small: am.Dataset) -> None:
     """At the period end attainment = actual / target and the interval collapses on it."""
-    result = attainment(small.goals, small, as_of="2026-11-15", n_draws=200)
+    result = attainment(small.goals, small, as_of="2026-11-15")
     ended = result[result["date"] == result["period_end"]]
     assert set(ended["goal_id"]) == {"G1", "G2", "G3"}
     g1 = ended.set_index("goal_id").loc["G1"]
@@ -134,13 +139,13 @@ def test_period_end_identities(small: am.Dataset) -> None:
 
 def test_lower_is_better_inversion(small: am.Dataset) -> None:
     """Two complaints against a budget of 4: attainment 4 / 2; pace expected / actual."""
-    result = attainment(small.goals, small, as_of="2026-10-10", seasonal=False, n_draws=200)
+    result = attainment(small.goals, small, as_of="2026-10-10", options=LINEAR)
     row = _row(result, "G3", "2026-10-10")
     assert row["direction"] == "lower"
     assert row["actual_to_date"] == 2.0
     assert row["attainment"] == pytest.approx(2.0)
     assert row["pace"] == pytest.approx((4 * 40 / 61) / 2)
-    end = attainment(small.goals, small, as_of="2026-11-15", n_draws=200)
+    end = attainment(small.goals, small, as_of="2026-11-15")
     last = end[end["goal_id"] == "G3"].iloc[-1]
     assert last["probability_of_hitting"] == 1.0  # 2 <= 4 for sure at the end
 
@@ -148,9 +153,8 @@ def test_lower_is_better_inversion(small: am.Dataset) -> None:
 def test_status_thresholds_are_configurable_and_checked(small: am.Dataset) -> None:
     """A stricter 'ahead' turns the 1.07 pace into on_track; disordered cut-offs fail."""
     strict = StatusThresholds(ahead=1.2)
-    result = attainment(
-        small.goals, small, as_of="2026-10-10", seasonal=False, thresholds=strict, n_draws=50
-    )
+    options = AttainmentOptions(seasonal=False, thresholds=strict)
+    result = attainment(small.goals, small, as_of="2026-10-10", options=options)
     assert _row(result, "G1", "2026-10-10")["status"] == "on_track"
     with pytest.raises(ConfigError, match="ordered"):
         StatusThresholds(on_track=0.8, at_risk=0.9)
@@ -158,7 +162,7 @@ def test_status_thresholds_are_configurable_and_checked(small: am.Dataset) -> No
 
 def test_latest_status_one_row_per_goal(small: am.Dataset) -> None:
     """latest_status keeps each goal's last step on or before as_of."""
-    result = attainment(small.goals, small, as_of="2026-11-15", seasonal=False, n_draws=50)
+    result = attainment(small.goals, small, as_of="2026-11-15", options=LINEAR)
     now = latest_status(result, as_of="2026-10-20")
     assert now["goal_id"].tolist() == ["G1", "G2", "G3"]
     assert (now["date"] == pd.Timestamp("2026-10-18")).all()
@@ -168,8 +172,56 @@ def test_missing_columns_and_bad_freq(small: am.Dataset) -> None:
     """A goals table without target, or an unknown freq, gets a clear error."""
     with pytest.raises(DataValidationError, match="target"):
         attainment(small.goals.drop(columns="target"), small, as_of="2026-10-10")
-    with pytest.raises(ConfigError, match="freq"):
-        attainment(small.goals, small, as_of="2026-10-10", freq="fortnightly")
+    with pytest.raises(ConfigError, match="freq 'fortnightly' is not a pandas frequency"):
+        AttainmentOptions(freq="fortnightly")
+
+
+def test_old_keywords_still_work_and_warn(small: am.Dataset) -> None:
+    """The former keywords give the same frame as options=, with a FutureWarning naming it."""
+    expected = attainment(
+        small.goals, small, as_of="2026-10-10", options=AttainmentOptions(freq="D", seasonal=False)
+    )
+    with pytest.warns(FutureWarning) as caught:
+        old = attainment(
+            small.goals, small, as_of="2026-10-10", freq="D", seasonal=False, n_draws=200
+        )
+    pd.testing.assert_frame_equal(old, expected)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "give attainment() options=AttainmentOptions(freq='D', seasonal=False) instead of "
+        "keywords (n_draws had no effect: drop it); the old form stops working in 0.3"
+    )
+    with pytest.warns(
+        FutureWarning, match=r"give latest_status\(\) options=AttainmentOptions\(seasonal=False\)"
+    ):
+        now = latest_status(small.goals, small, as_of="2026-10-10", seasonal=False)
+    pd.testing.assert_frame_equal(
+        now, latest_status(small.goals, small, as_of="2026-10-10", options=LINEAR)
+    )
+
+
+def test_options_and_old_keywords_do_not_mix(small: am.Dataset) -> None:
+    """options= with an old keyword is a ConfigError; an unknown keyword a TypeError."""
+    with pytest.raises(ConfigError, match=r"options= and the old keywords \['seasonal'\]"):
+        attainment(small.goals, small, as_of="2026-10-10", options=LINEAR, seasonal=False)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'frequency'"):
+        attainment(small.goals, small, as_of="2026-10-10", frequency="D")
+    with pytest.raises(ConfigError, match="options must be an AttainmentOptions, not dict"):
+        attainment(small.goals, small, as_of="2026-10-10", options={"freq": "D"})  # type: ignore[arg-type]
+
+
+def test_attainment_options_are_checked() -> None:
+    """Each out-of-range option is a ConfigError that names it; the dataclass is frozen."""
+    with pytest.raises(ConfigError, match=r"interval must be between 0 and 1 .* not 80"):
+        AttainmentOptions(interval=80)
+    with pytest.raises(ConfigError, match=r"interval must be between 0 and 1 .* not 1\.0"):
+        AttainmentOptions(interval=1.0)
+    with pytest.raises(ConfigError, match="thresholds must be a StatusThresholds, not dict"):
+        AttainmentOptions(thresholds={"ahead": 1.1})  # type: ignore[arg-type]
+    options = AttainmentOptions()
+    with pytest.raises(AttributeError):
+        options.freq = "D"  # type: ignore[misc]
+    assert am.goals.AttainmentOptions is AttainmentOptions
 
 
 def test_goal_attainment_metric(small: am.Dataset) -> None:
@@ -206,7 +258,7 @@ def test_owner_actuals_team_csat_is_answer_weighted(sample: am.Dataset) -> None:
 @pytest.fixture(scope="module")
 def sample_sales(sample: am.Dataset) -> pd.DataFrame:
     goals = sample.goals[sample.goals["metric"] == "sales_amount"]
-    return attainment(goals, sample, as_of=sample.as_of, n_draws=500)
+    return attainment(goals, sample, as_of=sample.as_of)
 
 
 def test_expected_non_decreasing_and_reaching_target(sample_sales: pd.DataFrame) -> None:
@@ -275,7 +327,7 @@ def test_completion_ratio_known_answer() -> None:
     data = am.from_frames(
         managers=managers, clients=clients, sales=sales, goals=goals, as_of="2026-11-15"
     )
-    result = attainment(data.goals, data, as_of="2026-08-15", pipeline=False)
+    result = attainment(data.goals, data, as_of="2026-08-15", options=NO_PIPELINE)
     row = _row(result, "G", "2026-08-15")
     assert row["actual_to_date"] == 50.0
     assert row["projection"] == pytest.approx(150.0)
@@ -288,7 +340,7 @@ def test_completion_ratio_known_answer() -> None:
         period_start=pd.Series([pd.Timestamp("2026-04-01")]).astype(dtype),
         period_end=pd.Series([pd.Timestamp("2026-06-30")]).astype(dtype),
     )
-    early = _row(attainment(q2, data, as_of="2026-05-16", pipeline=False), "G", "2026-05-16")
+    early = _row(attainment(q2, data, as_of="2026-05-16", options=NO_PIPELINE), "G", "2026-05-16")
     assert early["projection"] == pytest.approx(4 * 200.0)
 
 

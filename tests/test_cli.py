@@ -351,3 +351,97 @@ def test_segments_defaults_as_of_and_counts_the_clients_without_sales() -> None:
         "148 clients without a sale up to 2026-11-15 are not segmented "
         "(per manager: clients_without_sales in --portfolios)" in text
     )
+
+
+def test_segments_prints_the_library_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The segment table on screen is segment_summary's, formatted: clients, revenue, share."""
+    from am_analytics import load
+    from am_analytics.segments import segment_clients, segment_summary
+
+    data = load(sample_dir(), as_of="2026-11-15")
+    summary = segment_summary(segment_clients(data, as_of="2026-11-15"))
+    result = runner.invoke(app, ["segments", str(sample_dir()), "--as-of", "2026-11-15"])
+    assert result.exit_code == EXIT_OK, result.output
+    row = summary.loc["Champions"]
+    line = next(s for s in result.output.splitlines() if "Champions" in s)
+    assert [cell.strip() for cell in line.split("│")[1:-1]] == [
+        "Champions",
+        f"{int(row['clients']):,}",
+        f"{row['revenue']:,.0f}",
+        f"{row['share']:.1%}",
+    ]
+
+
+def test_import_prints_the_library_mapping_summary(tmp_path: Path) -> None:
+    """The source-column table shows mapping_summary's counts, only the statuses that occur."""
+    from am_analytics.io import mapping_summary
+
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["import", "zoho", str(ZOHO), "--out", str(out)])
+    assert result.exit_code in (EXIT_OK, EXIT_REJECTS), result.output
+    report = pd.read_csv(out / "mapping_report.csv", encoding="utf-8-sig")
+    summary = mapping_summary(report)
+    shown = [s for s in summary.columns if summary[s].any()]
+    lines = result.output.splitlines()
+    header = next(s for s in lines if s.startswith("┃ source "))
+    assert [cell.strip() for cell in header.split("┃")[1:-1]] == ["source", *shown]
+    for source, counts in summary.iterrows():
+        line = next(s for s in lines if s.startswith(f"│ {source} "))
+        assert [cell.strip() for cell in line.split("│")[2:-1]] == [str(counts[s]) for s in shown]
+
+
+@pytest.mark.parametrize(
+    ("command", "patched"),
+    [
+        (["segments", str(sample_dir())], "am_analytics.segments.segment_summary"),
+        (["score", str(sample_dir()), "--period", "2026Q4"], "am_analytics.scoring.score_managers"),
+        (["validate", str(sample_dir())], "am_analytics.dataset.load"),
+    ],
+)
+def test_a_library_error_at_any_step_is_one_error_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, command: list[str], patched: str
+) -> None:
+    """Every command turns the library's errors into `error: ...` and exit 2, no traceback."""
+    from am_analytics.errors import ConfigError
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise ConfigError("the rule, the place, the fix")
+
+    monkeypatch.setattr(patched, fail)
+    result = runner.invoke(app, command)
+    assert result.exit_code == EXIT_UNUSABLE, result.output
+    assert result.output.splitlines()[-1] == "error: the rule, the place, the fix"
+    assert "Traceback" not in result.output
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    """`python -m am_analytics.cli` is the `am-analytics` script."""
+    import subprocess
+    import sys
+
+    from am_analytics import __version__
+
+    done = subprocess.run(
+        [sys.executable, "-m", "am_analytics.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (EXIT_OK, f"am-analytics {__version__}\n")
+
+
+def test_the_command_line_imports_the_domains_only_when_a_command_runs() -> None:
+    """Loading the CLI (for --help) leaves segments and the CRM connectors unimported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, am_analytics.cli; "
+        "print(sorted(m for m in ('am_analytics.segments', 'am_analytics.io.zoho', "
+        "'am_analytics.io.fxiaoke', 'httpx', 'sklearn') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr

@@ -24,6 +24,7 @@ from am_analytics.segments import (
     rfm_summary,
 )
 from am_analytics.segments._bgnbd import _purchases_by_quadrature, _purchases_if_alive
+from am_analytics.segments._fitted_model import FittedClvModel
 from am_analytics.segments._likelihood import MIN_CLIENTS
 
 CDNOW = Path(__file__).parent / "data" / "cdnow_customers_summary_with_transactions.csv"
@@ -625,6 +626,54 @@ def test_bad_options_raise_config_error(options: dict[str, object], message: str
     }
     with pytest.raises(ConfigError, match=message):
         expected_value(summary, **(models | options))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("model", "text", "shown"),
+    [
+        (
+            BetaGeoModel.from_params(**PUBLISHED_BGNBD),
+            '{"format": "am_analytics.BetaGeoModel", "version": 1, "params": {"r": 0.243, '
+            '"alpha": 4.414, "a": 0.793, "b": 2.426}, "log_likelihood": null, "n_clients": 0}',
+            "BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)",
+        ),
+        (
+            GammaGammaModel.from_params(**PUBLISHED_GAMMA_GAMMA),
+            '{"format": "am_analytics.GammaGammaModel", "version": 1, "params": {"p": 6.25, '
+            '"q": 3.74, "v": 15.44}, "log_likelihood": null, "n_clients": 0}',
+            "GammaGammaModel(p=6.25, q=3.74, v=15.44)",
+        ),
+    ],
+    ids=["bgnbd", "gamma_gamma"],
+)
+def test_both_models_share_one_base_with_fixed_json_and_repr(
+    model: FittedClvModel, text: str, shown: str
+) -> None:
+    """The two CLV models share FittedClvModel; their JSON text and repr are pinned exactly,
+    and the JSON read back writes the same bytes again."""
+    assert isinstance(model, FittedClvModel)
+    assert model.to_json() == text
+    assert repr(model) == shown
+    again = type(model).from_json(text)
+    assert type(again) is type(model)
+    assert again.to_json() == text
+    assert repr(again) == shown
+
+
+@pytest.mark.parametrize("kind", [BetaGeoModel, GammaGammaModel])
+def test_an_unfitted_model_says_so_in_its_repr_and_errors(kind: type[FittedClvModel]) -> None:
+    """Before fit the repr says unfitted, and params_ / to_json name the ways to get a model."""
+    model = kind(max_iterations=7)
+    assert repr(model) == f"{kind.__name__}(unfitted)"
+    assert model.max_iterations == 7
+    message = (
+        f"this {kind.__name__} is not fitted; call fit(summary), or build one with "
+        f"{kind.__name__}.from_params(...) or {kind.__name__}.from_json(...)"
+    )
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        _ = model.params_
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        model.to_json()
 
 
 def test_bad_parameters_and_json_raise_config_error() -> None:

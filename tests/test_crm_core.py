@@ -11,18 +11,10 @@ from hypothesis import strategies as st
 
 from am_analytics import load_sample
 from am_analytics.errors import ConfigError, CrmError, MissingTableError
-from am_analytics.io._crm import (
-    REPORT_COLUMNS,
-    SourceRows,
-    SyncState,
-    Watermark,
-    assemble,
-    load_mapping,
-    managers_from_owners,
-    mapping_report,
-    report_rows,
-    set_aside_rows,
-)
+from am_analytics.io import mapping_summary
+from am_analytics.io._crm import REPORT_COLUMNS, load_mapping, mapping_report, report_rows
+from am_analytics.io._crm_sources import SourceRows, assemble, managers_from_owners, set_aside_rows
+from am_analytics.io._crm_sync import SyncState, Watermark
 from am_analytics.io._http import RetryPolicy, retry_after, send
 from crm_server import Reply, Request, serve
 
@@ -157,6 +149,47 @@ def test_mapping_report_of_a_loaded_folder_comes_from_its_headers() -> None:
     sales = report[report["source"] == "sales.csv"]
     assert set(sales.loc[sales.status == "mapped", "column"]) == set(data.sales.columns)
     assert report.groupby(["source", "source_column"]).size().max() == 1
+
+
+def test_mapping_summary_counts_every_status_per_source() -> None:
+    """Known answer: sources in report order, all four statuses, 0 where a source has none."""
+    report = pd.concat(
+        [
+            report_rows(
+                source="Deals.csv",
+                object_name="Deals",
+                headers=["Record Id", "Stage", "Deal Name", "Tag"],
+                table="opportunities",
+                chosen={"opportunity_id": "Record Id"},
+                used={"Stage": "decides won, lost or open"},
+            ),
+            report_rows(
+                source="Accounts.csv",
+                object_name="Accounts",
+                headers=["Account Id", "Owner"],
+                table="clients",
+                chosen={"client_id": "Account Id", "manager_id": "Owner"},
+            ),
+            pd.DataFrame(
+                [["Accounts.csv", "Accounts", "Owner", "managers", None, "derived", "owners"]],
+                columns=REPORT_COLUMNS,
+            ),
+        ],
+        ignore_index=True,
+    )
+    expected = pd.DataFrame(
+        {"mapped": [1, 2], "used": [1, 0], "derived": [0, 1], "ignored": [2, 0]},
+        index=pd.Index(["Deals.csv", "Accounts.csv"], name="source"),
+    )
+    pd.testing.assert_frame_equal(mapping_summary(report), expected)
+
+
+def test_mapping_summary_accounts_for_every_report_row() -> None:
+    """Of a loaded folder: per source, the counts add up to the source's rows in the report."""
+    report = mapping_report(load_sample())
+    summary = mapping_summary(report)
+    assert summary.sum(axis=1).to_dict() == report.groupby("source", sort=False).size().to_dict()
+    assert summary.loc["sales.csv", "ignored"] == 0
 
 
 times = st.lists(st.integers(0, 5), min_size=1, max_size=20)

@@ -496,14 +496,14 @@ def test_large_key_test_finds_repeats_across_slice_edges(
     monkeypatch: pytest.MonkeyPatch, repeated: int | None
 ) -> None:
     """The sorted, sliced key test finds a repeat wherever it falls, and none when there is none."""
-    from am_analytics import _validation
+    from am_analytics import _keys
 
-    monkeypatch.setattr(_validation, "_COMPARE_SLICE", 7)
+    monkeypatch.setattr(_keys, "_COMPARE_SLICE", 7)
     ids = [f"K{i:06d}" for i in range(100_000)]
     if repeated is not None:
         ids.append(ids[repeated])
     shuffled = pd.Series(ids, dtype="str").sample(frac=1, random_state=1)
-    assert _validation._may_have_duplicates(shuffled) is (repeated is not None)
+    assert _keys._may_have_duplicates(shuffled) is (repeated is not None)
 
 
 @pytest.mark.parametrize("file_format", ["csv", "parquet"])

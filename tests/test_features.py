@@ -128,7 +128,7 @@ def test_bad_input_is_reported() -> None:
         client_features(ledger().drop(columns="amount"), as_of=AS_OF)
     with pytest.raises(DataValidationError, match="must be categorical"):
         client_features(ledger().astype({"client_id": str}), as_of=AS_OF)
-    with pytest.raises(ConfigError, match="cannot read as_of"):
+    with pytest.raises(ConfigError, match="as_of must be a date like 2026-11-15, not "):
         client_features(ledger(), as_of="yesterday-ish")
     with pytest.raises(ConfigError, match="time_unit"):
         rfm_summary(ledger(), as_of=AS_OF, time_unit="Y")

@@ -18,8 +18,8 @@ from am_analytics.feedback import (
     register_feedback_metrics,
     satisfaction,
 )
-from am_analytics.feedback._satisfaction import _csat_stats, _shrink_weight, _shrinkage_prior
 from am_analytics.metrics import manager_metrics
+from am_analytics.metrics._feedback import _csat_stats, _shrink_weight, _shrinkage_prior
 from am_analytics.plots import satisfaction_funnel, sla_breaches
 
 matplotlib.use("Agg")

@@ -472,9 +472,9 @@ def test_an_unclosed_quote_past_a_block_is_said_plainly(
 ) -> None:
     """A quote never closed makes a 'row' longer than the reader's block: the message says
     so and what to do, not pyarrow's 'straddling object'."""
-    from am_analytics.io import files
+    from am_analytics.io import _csv
 
-    monkeypatch.setattr(files, "_BLOCK_BYTES", 1024)
+    monkeypatch.setattr(_csv, "_BLOCK_BYTES", 1024)
     folder = write_csv(tmp_path, tiny_tables())
     lines = (folder / "sales.csv").read_text().splitlines()
     lines[2] = lines[2].replace(",A", ',"A')

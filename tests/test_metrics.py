@@ -335,3 +335,22 @@ def test_an_overflowing_sum_warns_with_the_metric_and_the_manager() -> None:
     ):
         m = manager_metrics(data, "2026Q3", metrics=["sales_amount", "avg_order_value"])
     assert m.loc["M1", "sales_amount"] == np.inf and m.loc["M2", "sales_amount"] == 100.0
+
+
+def test_the_metrics_package_loads_no_domain() -> None:
+    """Importing the registry registers every built-in metric without importing a domain."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, importlib; importlib.import_module('am_analytics.metrics'); "
+        "import am_analytics.metrics as m; "
+        "domains = ('feedback', 'goals', 'scoring', 'segments', 'development'); "
+        "print(sorted(d for d in domains if 'am_analytics.' + d in sys.modules)); "
+        "print(list(m.list_metrics()['name'])[-4:])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, last = out.stdout.splitlines()
+    assert last == "['csat_adjusted', 'sla_breach_rate', 'overdue_count', 'goal_attainment']"
+    # the package root imports scoring for its public API; metrics itself needs none
+    assert "feedback" not in loaded and "goals" not in loaded

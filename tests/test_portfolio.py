@@ -374,7 +374,7 @@ def test_service_plan_bad_input() -> None:
         service_plan(plan_input(), as_of=AS_OF, policy=only_lost)
     with pytest.raises(DataValidationError, match="lacks the column"):
         service_plan(plan_input().drop(columns="segment"), as_of=AS_OF)
-    with pytest.raises(ConfigError, match="not a date"):
+    with pytest.raises(ConfigError, match="as_of must be a date like 2026-11-15, not "):
         service_plan(plan_input(), as_of="someday")
 
 

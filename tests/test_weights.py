@@ -19,14 +19,12 @@ from hypothesis.extra import numpy as hnp
 
 from am_analytics.errors import ConfigError
 from am_analytics.scoring._aggregate import geometric, topsis, topsis_rank, weighted_sum
+from am_analytics.scoring._pca import _rotated_loadings, _varimax, pca_weights
 from am_analytics.scoring._weights import (
     SAATY_RANDOM_INDEX,
-    _rotated_loadings,
-    _varimax,
     ahp_weights,
     critic_weights,
     entropy_weights,
-    pca_weights,
 )
 
 WeightMethod = Callable[[pd.DataFrame], pd.Series]

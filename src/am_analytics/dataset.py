@@ -6,11 +6,9 @@ already in memory; both apply the same rules and return a :class:`Dataset`.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TypeAlias
 
 import pandas as pd
 
@@ -19,12 +17,10 @@ from .errors import ConfigError, InputFileError, MissingTableError
 from .io._writing import write_tables
 from .io.aliases import table_for_name
 from .io.files import RawTable, find_sources, read_source
+from .periods import DateLike, parse_as_of
 from .schemas import TABLES, ValidationRules
 
 __all__ = ["Dataset", "from_frames", "load", "save"]
-
-#: A date given by the caller: ``"2026-11-15"``, a ``datetime.date`` or a ``pandas.Timestamp``.
-DateLike: TypeAlias = str | datetime.date | pd.Timestamp
 
 
 @dataclass(frozen=True)
@@ -311,7 +307,7 @@ def _build(
     """Validate raw tables into a Dataset; empty required tables are an error unless allowed."""
     if on_orphans not in ("reject", "keep"):
         raise ConfigError(f"on_orphans must be 'reject' or 'keep', got {on_orphans!r}")
-    stamp = _as_of(as_of)
+    stamp = None if as_of is None else parse_as_of(as_of)
     for table in () if allow_empty else ("managers", "clients", "sales"):
         raw = raws.get(table)
         if raw is not None and raw.rows_read == 0:
@@ -323,16 +319,3 @@ def _build(
         raws, rules=rules, as_of=stamp, on_orphans=on_orphans
     )
     return Dataset(**tables, rejects=rejects, reports=tuple(reports), as_of=stamp, rules=rules)
-
-
-def _as_of(value: DateLike | None) -> pd.Timestamp | None:
-    """``as_of`` as a Timestamp, or a ConfigError saying what was wrong."""
-    if value is None:
-        return None
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ConfigError(f"as_of {value!r} is not a date; write it like 2026-11-15") from None
-    if pd.isna(stamp):
-        raise ConfigError("as_of must be a date, not missing")
-    return stamp

@@ -9,18 +9,60 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import pandas as pd
 
 from .errors import ConfigError
 
-__all__ = ["PeriodLike", "Window", "period_window", "to_period"]
+__all__ = ["DateLike", "PeriodLike", "Window", "parse_as_of", "period_window", "to_period"]
 
 #: A period given by the caller: ``"2026Q3"``, ``"2026-07"``, ``"2026"`` or a ``pandas.Period``.
 PeriodLike: TypeAlias = str | pd.Period
 
-_DateLike: TypeAlias = str | datetime.date | pd.Timestamp
+#: A date given by the caller: ``"2026-11-15"``, a ``datetime.date`` or a ``pandas.Timestamp``.
+DateLike: TypeAlias = str | datetime.date | pd.Timestamp
+
+
+def parse_as_of(value: object, *, name: str = "as_of") -> pd.Timestamp:
+    """Read a date given by the caller, such as ``as_of``, as a :class:`pandas.Timestamp`.
+
+    The time of day, if any, is kept; callers that work in whole days
+    normalise the result themselves.
+
+    Parameters
+    ----------
+    value
+        Text such as ``"2026-11-15"``, a ``datetime.date`` or ``datetime.datetime``,
+        a :class:`pandas.Timestamp` or a ``numpy.datetime64``.
+    name
+        The argument's name, used in the error message.
+
+    Raises
+    ------
+    ConfigError
+        If ``value`` is not a date, including ``None`` and missing values (``NaT``).
+
+    Examples
+    --------
+    >>> parse_as_of("2026-11-15")
+    Timestamp('2026-11-15 00:00:00')
+    >>> parse_as_of("15 November 2026")
+    Timestamp('2026-11-15 00:00:00')
+    >>> parse_as_of("soon")
+    Traceback (most recent call last):
+    ...
+    am_analytics.errors.ConfigError: as_of must be a date like 2026-11-15, not 'soon'
+    """
+    wrong = ConfigError(f"{name} must be a date like 2026-11-15, not {value!r}")
+    raw: Any = value  # what pd.Timestamp accepts is checked at run time, here
+    try:
+        stamp = pd.Timestamp(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise wrong from None
+    if pd.isna(stamp):  # None, NaT, NaN
+        raise wrong
+    return stamp
 
 
 def to_period(period: PeriodLike) -> pd.Period:
@@ -69,7 +111,7 @@ class Window:
         return Window(self.start + offset, self.end + offset)
 
 
-def period_window(period: pd.Period, *, as_of: _DateLike | None = None) -> Window:
+def period_window(period: pd.Period, *, as_of: DateLike | None = None) -> Window:
     """The window of ``period``, cut after the day ``as_of`` when it falls inside.
 
     Examples
@@ -80,10 +122,11 @@ def period_window(period: pd.Period, *, as_of: _DateLike | None = None) -> Windo
     start = period.start_time.normalize()
     end = (period + 1).start_time.normalize()
     if as_of is not None:
-        cut = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+        day = parse_as_of(as_of).normalize()
+        cut = day + pd.Timedelta(days=1)
         if cut <= start:
             raise ConfigError(
-                f"as_of {pd.Timestamp(as_of).date()} is before the period {period} starts "
+                f"as_of {day.date()} is before the period {period} starts "
                 f"({start.date()}); choose an earlier period or a later as_of"
             )
         end = min(end, cut)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
 from ..errors import ConfigError
-from ..periods import PeriodLike
+from ..periods import DateLike, PeriodLike, parse_as_of
 from ._gaps import skill_gaps
 from ._ladder import (
     _DAYS_PER_YEAR,
@@ -21,7 +21,7 @@ from ._ladder import (
 )
 
 if TYPE_CHECKING:
-    from ..dataset import Dataset, DateLike
+    from ..dataset import Dataset
 
 #: The statuses of :func:`promotion_readiness`, most ready first.
 READINESS_STATUSES: Final = (
@@ -204,7 +204,7 @@ def promotion_readiness(
     require_columns(managers, ["manager_id", "level", "hire_date"], "managers")
     if isinstance(trend_periods, bool) or not isinstance(trend_periods, int) or trend_periods < 2:
         raise ConfigError(f"trend_periods must be a whole number >= 2; found {trend_periods!r}")
-    day = _timestamp(as_of)
+    day = parse_as_of(as_of).normalize()
     history = _completed_history(score_history, day)
     scores = _calibrated(ratings)
     scores = scores[scores["period"].map(lambda p: p.end_time) < day]
@@ -224,17 +224,6 @@ def promotion_readiness(
     )
     readiness = _status(people, criteria)
     return _nine_box(readiness, history, competency_trend, trend_periods)
-
-
-def _timestamp(as_of: Any) -> pd.Timestamp:
-    """``as_of`` as a Timestamp at midnight, or a ConfigError."""
-    try:
-        day = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        day = None
-    if day is None or pd.isna(day):
-        raise ConfigError(f"cannot read the date as_of={as_of!r}; give a date like '2026-10-01'")
-    return day.normalize()
 
 
 def _completed_history(score_history: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Final, TypeAlias
 
 import numpy as np
@@ -10,10 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from ..errors import DataValidationError
-from ..periods import PeriodLike, period_window, to_period
-
-_DateLike: TypeAlias = str | datetime.date | pd.Timestamp
-
+from ..periods import DateLike, PeriodLike, period_window, to_period
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 
@@ -34,7 +30,7 @@ _SUMMARY_COLUMNS: Final = {
 
 
 def training_summary(
-    training: pd.DataFrame, *, period: PeriodLike, as_of: _DateLike | None = None
+    training: pd.DataFrame, *, period: PeriodLike, as_of: DateLike | None = None
 ) -> pd.DataFrame:
     """Courses, hours, completion and assessment per manager and category in a period.
 

@@ -4,9 +4,11 @@
 CSAT with a 95% interval and an empirical-Bayes adjusted value fit for
 ranking, NPS with its interval. :func:`feedback_summary` and :func:`overdue`
 follow complaints and suggestions against a resolution SLA
-(:class:`SlaPolicy`). :func:`register_feedback_metrics` adds
-``csat_adjusted``, ``sla_breach_rate`` and ``overdue_count`` to the metric
-registry of :mod:`am_analytics.metrics`.
+(:class:`SlaPolicy`). The metrics ``csat_adjusted``,
+``sla_breach_rate`` and ``overdue_count`` are defined in
+:mod:`am_analytics.metrics`, with the CSAT shrinkage and the SLA rules they
+share with these functions; :func:`register_feedback_metrics` registers them
+again if they were removed.
 
 Definitions shared by the feedback functions
 --------------------------------------------
@@ -26,8 +28,9 @@ Definitions shared by the feedback functions
   is not flattered by items that simply have not had the chance to breach.
 """
 
+from ..metrics._feedback import SlaPolicy
 from ._metrics import register_feedback_metrics
 from ._satisfaction import satisfaction
-from ._sla import SlaPolicy, feedback_summary, overdue
+from ._sla import feedback_summary, overdue
 
 __all__ = ["SlaPolicy", "feedback_summary", "overdue", "register_feedback_metrics", "satisfaction"]

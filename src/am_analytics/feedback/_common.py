@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DataValidationError
-from ..periods import Window
-
-if TYPE_CHECKING:
-    from ..dataset import DateLike
-
+from ..metrics._feedback import _nanoseconds
+from ..periods import DateLike, Window, parse_as_of
 
 FloatArray: TypeAlias = np.ndarray[Any, np.dtype[np.float64]]
 
 
 BoolArray: TypeAlias = np.ndarray[Any, np.dtype[np.bool_]]
-
-
-_NS_PER_HOUR: Final = 3_600 * 10**9
 
 
 def _group_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -32,24 +25,6 @@ def _group_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     )
 
 
-def _answers(frame: pd.DataFrame, column: str) -> FloatArray:
-    """The answers in ``column`` as floats (all NaN when the column is absent)."""
-    if column not in frame.columns:
-        return np.full(len(frame), np.nan)
-    try:
-        return frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as error:
-        raise DataValidationError(
-            f"surveys column {column!r} must be numeric; it holds {frame[column].dtype}: "
-            "validate the table first",
-        ) from error
-
-
-def _nanoseconds(times: pd.Series) -> np.ndarray:
-    """Datetimes as int64 nanoseconds since the epoch (NaT as int64 min)."""
-    return times.to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
 def _in_window(times: pd.Series, window: Window) -> BoolArray:
     """Mask of the datetimes inside ``[start, end)``."""
     ns = _nanoseconds(times)
@@ -58,22 +33,7 @@ def _in_window(times: pd.Series, window: Window) -> BoolArray:
 
 def _end_of_day(as_of: DateLike) -> pd.Timestamp:
     """The moment the day ``as_of`` ends (midnight after it)."""
-    try:
-        day = pd.Timestamp(as_of)
-    except (TypeError, ValueError) as error:
-        raise ConfigError(
-            f"cannot read as_of {as_of!r} as a date; give a day like '2026-11-15'"
-        ) from error
-    if pd.isna(day):
-        raise ConfigError("as_of is missing; give a day like '2026-11-15'")
-    return day.normalize() + pd.Timedelta(days=1)
-
-
-def _divide(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """``numerator / denominator``; NaN where the denominator is not positive."""
-    out = np.full(len(numerator), np.nan)
-    np.divide(numerator, denominator, out=out, where=denominator > 0)
-    return out
+    return parse_as_of(as_of).normalize() + pd.Timedelta(days=1)
 
 
 def _per_group(values: pd.Series, n_groups: int) -> FloatArray:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -12,42 +10,22 @@ from scipy.special import ndtri, stdtrit
 
 from .._checks import require_columns
 from ..errors import DataValidationError
-from ..periods import PeriodLike, period_window, to_period
-
-if TYPE_CHECKING:
-    from ..dataset import DateLike
-from ._common import FloatArray, _answers, _divide, _group_codes, _in_window
+from ..metrics._feedback import (
+    _adjusted,
+    _answers,
+    _csat_stats,
+    _divide,
+    _shrink_weight,
+    _shrinkage_prior,
+)
+from ..periods import DateLike, PeriodLike, period_window, to_period
+from ._common import FloatArray, _group_codes, _in_window
 
 #: The CSAT scale of the surveys table; interval ends are clipped to it.
 CSAT_SCALE: Final = (1.0, 5.0)
 
 
 _Z95: Final = float(ndtri(0.975))
-
-
-@dataclass(frozen=True, slots=True)
-class _Prior:
-    """The normal prior of the group means that the CSAT shrinkage uses."""
-
-    mean: float
-    between_var: float  # tau^2
-    within_var: float  # sigma^2
-
-    @property
-    def strength(self) -> float:
-        """The prior's weight in responses, sigma^2 / tau^2 (inf when tau^2 is 0)."""
-        if self.between_var > 0:
-            return self.within_var / self.between_var
-        return math.inf if self.within_var > 0 else 0.0
-
-    def as_dict(self) -> dict[str, float]:
-        """The prior as plain numbers (for ``DataFrame.attrs``)."""
-        return {
-            "mean": self.mean,
-            "between_var": self.between_var,
-            "within_var": self.within_var,
-            "strength": self.strength,
-        }
 
 
 def satisfaction(
@@ -186,21 +164,6 @@ def satisfaction(
     return frame
 
 
-def _csat_stats(
-    codes: np.ndarray, csat: FloatArray, n_groups: int
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Answer count, mean and sum of squares around the mean, per group."""
-    answered = (codes >= 0) & ~np.isnan(csat)
-    groups, values = codes[answered], csat[answered]
-    n = np.bincount(groups, minlength=n_groups).astype(np.float64)
-    sums = np.bincount(groups, weights=values, minlength=n_groups).astype(np.float64)
-    mean = _divide(sums, n)
-    # two passes (around each group's own mean) keep the variance exact
-    squares = (values - mean[groups]) ** 2
-    ss = np.bincount(groups, weights=squares, minlength=n_groups).astype(np.float64)
-    return n, mean, ss
-
-
 def _t_interval(n: FloatArray, mean: FloatArray, ss: FloatArray) -> tuple[FloatArray, FloatArray]:
     """The 95% Student t interval of each mean, clipped to the CSAT scale; NaN for n < 2."""
     low = np.full(len(n), np.nan)
@@ -211,48 +174,6 @@ def _t_interval(n: FloatArray, mean: FloatArray, ss: FloatArray) -> tuple[FloatA
     low[ok] = np.clip(mean[ok] - half, *CSAT_SCALE)
     high[ok] = np.clip(mean[ok] + half, *CSAT_SCALE)
     return low, high
-
-
-def _shrinkage_prior(n: FloatArray, mean: FloatArray, ss: FloatArray) -> _Prior:
-    """The prior mean, tau^2 (DerSimonian-Laird) and pooled sigma^2 of group means."""
-    answered = n > 0
-    k = int(answered.sum())
-    if k == 0:
-        return _Prior(math.nan, 0.0, math.nan)
-    n_k, mean_k = n[answered], mean[answered]
-    grand = float((n_k * mean_k).sum() / n_k.sum())
-    df = float((n_k - 1).sum())
-    if df > 0:
-        within = float(ss.sum() / df)
-    elif n_k.sum() >= 2:
-        # one answer per group: between and within cannot be told apart
-        within = float(((mean_k - grand) ** 2).sum() / (n_k.sum() - 1))
-    else:
-        within = 0.0
-    if within == 0 or k < 2:
-        between = float(np.var(mean_k, ddof=1)) if (within == 0 and k >= 2) else 0.0
-        return _Prior(grand, between, within)
-    w = n_k / within
-    q = float((w * (mean_k - grand) ** 2).sum())  # grand is the fixed-effect mean
-    c = float(w.sum() - (w**2).sum() / w.sum())
-    between = max(0.0, (q - (k - 1)) / c)
-    re_w = 1.0 / (within / n_k + between)
-    return _Prior(float((re_w * mean_k).sum() / re_w.sum()), between, within)
-
-
-def _shrink_weight(n: FloatArray, prior: _Prior) -> FloatArray:
-    """Each group's weight on its own mean, n / (n + sigma^2 / tau^2)."""
-    if prior.within_var == 0:
-        return np.where(n > 0, 1.0, 0.0)
-    if prior.between_var == 0:
-        return np.zeros(len(n))
-    return n / (n + prior.within_var / prior.between_var)
-
-
-def _adjusted(mean: FloatArray, weight: FloatArray, prior: _Prior) -> FloatArray:
-    """The shrunk means; the prior mean where a group has no answers."""
-    own = np.where(weight > 0, mean, 0.0)  # NaN means only occur with weight 0
-    return prior.mean + weight * (own - prior.mean)
 
 
 def _nps_stats(codes: np.ndarray, nps: FloatArray, n_groups: int) -> dict[str, np.ndarray]:

@@ -2,98 +2,21 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
 from ..errors import ConfigError
-from ..periods import PeriodLike, period_window, to_period
+from ..metrics import manager_metrics
+from ..metrics._feedback import _NS_PER_HOUR, SlaPolicy, _divide, _sla_state
+from ..periods import DateLike, PeriodLike, period_window, to_period
 
 if TYPE_CHECKING:
-    from ..dataset import Dataset, DateLike
-from ._common import (
-    _NS_PER_HOUR,
-    FloatArray,
-    _divide,
-    _end_of_day,
-    _group_codes,
-    _in_window,
-    _nanoseconds,
-    _per_group,
-)
-
-#: The kinds of feedback that need handling (and so have an SLA).
-ACTIONABLE_KINDS: Final = ("complaint", "suggestion")
-
-
-_NEVER: Final = np.iinfo(np.int64).max  # resolved_at of items never resolved
-
-
-@dataclass(frozen=True, slots=True)
-class SlaPolicy:
-    """Resolution deadlines in hours after opening, by severity.
-
-    Parameters
-    ----------
-    high, medium, low
-        Hours allowed for items of that severity.
-    unrated
-        Hours allowed for complaints and suggestions without a severity.
-
-    Raises
-    ------
-    ConfigError
-        If an hour count is not a positive finite number.
-
-    Examples
-    --------
-    >>> SlaPolicy(high=8).hours_for(pd.Series(["high", "low", None]))
-    array([  8., 168.,  72.])
-    >>> SlaPolicy.from_mapping({"medium": 48}).medium
-    48.0
-    """
-
-    high: float = 24.0
-    medium: float = 72.0
-    low: float = 168.0
-    unrated: float = 72.0
-
-    def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(
-                    f"SLA hours for {field.name!r} must be a number, not {value!r}; "
-                    "give hours such as 24"
-                )
-            if not (math.isfinite(value) and value > 0):
-                raise ConfigError(
-                    f"SLA hours for {field.name!r} must be positive and finite, not {value}; "
-                    "give hours such as 24"
-                )
-            object.__setattr__(self, field.name, float(value))
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, float]) -> SlaPolicy:
-        """A policy from ``{severity: hours}``; severities not given keep their default."""
-        known = [field.name for field in fields(cls)]
-        unknown = [key for key in mapping if key not in known]
-        if unknown:
-            raise ConfigError(
-                f"unknown SLA severities {unknown}; use some of {known}",
-            )
-        return cls(**dict(mapping))
-
-    def hours_for(self, severity: pd.Series) -> FloatArray:
-        """The SLA hours of each severity (``unrated`` for missing or unknown ones)."""
-        table = {"high": self.high, "medium": self.medium, "low": self.low}
-        hours = severity.astype("object").map(table)
-        return hours.fillna(self.unrated).to_numpy(dtype=np.float64).astype(np.float64)
+    from ..dataset import Dataset
+from ._common import FloatArray, _end_of_day, _group_codes, _in_window, _per_group
 
 
 def feedback_summary(
@@ -188,8 +111,6 @@ def feedback_summary(
     k = len(managers)
     clients = active_clients
     if clients is None and dataset is not None:
-        from ..metrics import manager_metrics
-
         clients = manager_metrics(dataset, period, metrics=["active_clients"], as_of=as_of)[
             "active_clients"
         ]
@@ -291,36 +212,6 @@ _FEEDBACK_COLUMNS: Final = ["feedback_id", "client_id", "manager_id", "kind", "o
 
 
 _KIND_COLUMNS: Final = {"complaints": "complaint", "suggestions": "suggestion", "praise": "praise"}
-
-
-def _sla_state(feedback: pd.DataFrame, now: pd.Timestamp, policy: SlaPolicy) -> dict[str, Any]:
-    """Per item, as int64 ns and masks: opened, resolved, due, open, breached, judged at ``now``.
-
-    Items opened at or after ``now`` are not actionable yet (they did not exist).
-    """
-    opened = _nanoseconds(feedback["opened_at"])
-    if "resolved_at" in feedback.columns:
-        resolved_at = _nanoseconds(feedback["resolved_at"])
-        resolved_at = np.where(feedback["resolved_at"].isna().to_numpy(), _NEVER, resolved_at)
-    else:
-        resolved_at = np.full(len(feedback), _NEVER, dtype=np.int64)
-    no_severity = pd.Series([None] * len(feedback), dtype="object")
-    severity = feedback["severity"] if "severity" in feedback.columns else no_severity
-    due = opened + np.rint(policy.hours_for(severity) * _NS_PER_HOUR).astype(np.int64)
-    kind = feedback["kind"].to_numpy(dtype=object)
-    actionable = np.isin(kind, ACTIONABLE_KINDS) & (opened < now.value)
-    resolved = resolved_at < now.value
-    past_due = now.value > due
-    return {
-        "opened_at": opened,
-        "resolved_at": resolved_at,
-        "due_at": due,
-        "actionable": actionable,
-        "resolved": resolved,
-        "open": ~resolved,
-        "breached": np.where(resolved, resolved_at > due, past_due),
-        "judged": resolved | past_due,
-    }
 
 
 def _policy(sla: SlaPolicy | Mapping[str, float] | None) -> SlaPolicy:

@@ -5,7 +5,8 @@
   relevant (in the scorecard or the strategy), time-bound;
 * :func:`attainment` follows every goal step by step: actual and expected to
   date, attainment, pace, run rate, a projection with its 80 % interval and
-  the probability of hitting, status, and last year's velocity;
+  the probability of hitting, status, and last year's velocity
+  (:class:`AttainmentOptions` holds its options);
   :func:`latest_status` gives one row per goal as of a date;
 * :func:`team_rollup` compares team targets with their members',
   :func:`attainment_distribution` gives the share of managers at target;
@@ -14,13 +15,21 @@
   them as new revisions, never overwriting the history.
 """
 
-from ._adjust import AdjustmentPolicy, apply_adjustments, recommend_adjustments
-from ._attainment import StatusThresholds, attainment, latest_status, register_goal_metrics
+from ._adjust import AdjustmentPolicy, recommend_adjustments
+from ._attainment import (
+    AttainmentOptions,
+    StatusThresholds,
+    attainment,
+    latest_status,
+    register_goal_metrics,
+)
+from ._revisions import apply_adjustments
 from ._rollup import attainment_distribution, rollup_attainment, team_rollup
 from ._smart import check_smart
 
 __all__ = [
     "AdjustmentPolicy",
+    "AttainmentOptions",
     "StatusThresholds",
     "apply_adjustments",
     "attainment",

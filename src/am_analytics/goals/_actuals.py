@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..errors import ConfigError
+from ..metrics import MetricContext, get_metric
 from ..periods import Window
 
 FloatArray: TypeAlias = np.ndarray[Any, np.dtype[np.float64]]
@@ -101,8 +102,6 @@ def owner_actuals(queries: pd.DataFrame, dataset: Dataset) -> FloatArray:
     >>> bool(owner_actuals(q, data)[0] > 0)
     True
     """
-    from ..metrics import get_metric
-
     out = np.full(len(queries), np.nan)
     if len(queries) == 0:
         return out
@@ -163,8 +162,6 @@ def manager_window_values(
     >>> sorted(v)
     ['csat_mean', 'survey_count']
     """
-    from ..metrics import get_metric
-
     return _manager_values(dataset, get_metric(metric), metric, start, end, start, end)
 
 
@@ -178,8 +175,6 @@ def _manager_values(
     period_end: pd.Timestamp,
 ) -> dict[str, FloatArray]:
     """The metric and its weight metric, per manager row, over one window."""
-    from ..metrics import MetricContext, get_metric
-
     ctx = MetricContext(
         dataset, _context_period(period_start, period_end), Window(start, end + _DAY)
     )
@@ -261,8 +256,6 @@ class _OwnerLookup:
 
 
 def _unit(metric: str) -> str:
-    from ..metrics import get_metric
-
     return get_metric(metric).unit
 
 
@@ -290,8 +283,6 @@ def weekly_owner_series(
     >>> weekly_owner_series(load_sample(), "sales_amount", owners, ends).shape
     (2, 3)
     """
-    from ..metrics import get_metric
-
     lookup = _OwnerLookup(dataset)
     metric_def = get_metric(metric)
     ids = owners["owner_id"].astype(str).to_numpy()

@@ -9,31 +9,27 @@ Expectations to date are seasonal (the share of the period's value realised by
 the same day in previous years, from :func:`~am_analytics.goals.attainment`),
 so that sales that cluster at the quarter's end do not read as a market
 downturn in mid-quarter.
-:func:`apply_adjustments` writes the approved proposals as new revisions, so
-the history of every target stays whole.
+:func:`~am_analytics.goals.apply_adjustments` writes the approved proposals as
+new revisions, so the history of every target stays whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, DateLike
+from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import FloatArray, MetricContext, get_metric
-from ..periods import Window
+from ..periods import DateLike, Window, parse_as_of
+from ._attainment import AttainmentOptions, latest_status
 from ._rollup import _require, targets_in_force
 
-__all__ = [
-    "FLOW_METRICS",
-    "AdjustmentPolicy",
-    "apply_adjustments",
-    "recommend_adjustments",
-]
+__all__ = ["FLOW_METRICS", "AdjustmentPolicy", "recommend_adjustments"]
 
 #: Metrics that accumulate over the period (sums and counts of events), so that
 #: an expectation to date — target × the share of the period's value realised
@@ -277,7 +273,7 @@ def recommend_adjustments(
     policy = AdjustmentPolicy() if policy is None else policy
     if not isinstance(policy, AdjustmentPolicy):
         raise ConfigError(f"policy must be an AdjustmentPolicy, not {type(policy).__name__}")
-    day = _day(as_of)
+    day = parse_as_of(as_of).normalize()
     _require(
         goals,
         ("goal_id", "owner_id", "metric", "target", "period_start", "period_end"),
@@ -327,17 +323,6 @@ def recommend_adjustments(
         }
     )
     return _propose(out, target, policy)
-
-
-def _day(as_of: DateLike) -> pd.Timestamp:
-    """``as_of`` as a midnight timestamp, or :class:`ConfigError`."""
-    try:
-        day = pd.Timestamp(as_of)
-    except (ValueError, TypeError) as error:
-        raise ConfigError(f"as_of must be a date like '2026-08-15', not {as_of!r}") from error
-    if pd.isna(day):
-        raise ConfigError(f"as_of must be a date like '2026-08-15', not {as_of!r}")
-    return day.normalize()
 
 
 def _running_goals(
@@ -394,8 +379,6 @@ def _seasonal_to_date(
     disagree on the amount. Goals attainment gives no step for keep the linear
     share and the registry's actual.
     """
-    from ._attainment import latest_status  # attainment imports the metric registry lazily
-
     actual = np.full(len(running), np.nan)
     share = elapsed.copy()
     basis = np.full(len(running), "linear", dtype=object)
@@ -403,13 +386,13 @@ def _seasonal_to_date(
         return actual, share, basis
     ids = running["goal_id"].astype(str)
     # only the running goals (all their revisions): a few dozen, not the whole history;
-    # the projection is not used, so the fewest draws and no pipeline keep it cheap
+    # the projection is not used, so no pipeline keeps it cheap
     mine = goals[goals["goal_id"].astype(str).isin(set(ids)).to_numpy()]
     # attainment() matches step dates against set_on (cast to ns) with merge_asof, which
     # refuses mixed resolutions: frames built from strings/Timestamps are often in us
     dates = [c for c in ("period_start", "period_end", "set_on") if c in mine.columns]
     mine = mine.astype({c: "datetime64[ns]" for c in dates})
-    status = latest_status(mine, dataset, as_of=day, n_draws=10, pipeline=False)
+    status = latest_status(mine, dataset, as_of=day, options=AttainmentOptions(pipeline=False))
     status = status[status["date"] == day].set_index("goal_id").reindex(ids)
     found = status["actual_to_date"].notna().to_numpy()
     actual[found] = status["actual_to_date"].to_numpy(dtype=np.float64)[found]
@@ -561,135 +544,3 @@ def _reason(row: dict[Hashable, Any], too_early: bool, policy: AdjustmentPolicy)
 def _percent(value: float) -> str:
     """``+12.3%``, or ``n/a`` for NaN."""
     return f"{value:+.1%}" if np.isfinite(value) else "n/a"
-
-
-def apply_adjustments(
-    goals: pd.DataFrame,
-    proposals: pd.DataFrame,
-    *,
-    approved: Iterable[str],
-    as_of: DateLike,
-) -> pd.DataFrame:
-    """Write approved proposals as new revisions of their goals.
-
-    Parameters
-    ----------
-    goals
-        The goals table (all revisions).
-    proposals
-        The output of :func:`recommend_adjustments`.
-    approved
-        The ``goal_id`` of each proposal to apply; each must be a triggered
-        proposal whose revision is still the goal's latest.
-    as_of
-        The day of approval: the new revisions' ``set_on``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``goals`` unchanged, with a ``previous_target`` column (NaN on rows
-        that do not record one), followed by one new row per approved goal.
-
-    Raises
-    ------
-    ConfigError
-        If an approved id is not a triggered proposal, the goal has a newer
-        revision than the one the proposal adjusted, or ``as_of`` precedes that
-        revision's ``set_on``.
-    DataValidationError
-        If ``goals`` or ``proposals`` lack a required column.
-
-    Notes
-    -----
-    A new row copies the revision it replaces with ``revision + 1``,
-    ``target = proposed_target``, ``set_on = as_of``, the proposal's
-    ``reason`` and ``previous_target`` = the replaced target. No row is changed
-    or dropped, so the target in force on any past date stays what it was.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> goals = pd.DataFrame({"goal_id": ["G1"], "owner_id": ["M1"], "metric": ["sales_amount"],
-    ...     "target": [1000.0], "period_start": [pd.Timestamp("2026-07-01")],
-    ...     "period_end": [pd.Timestamp("2026-09-30")], "owner_kind": ["manager"],
-    ...     "set_on": [pd.Timestamp("2026-06-25")], "revision": [1], "reason": [None]})
-    >>> proposals = pd.DataFrame({"goal_id": ["G1"], "revision": [1], "old_target": [1000.0],
-    ...     "proposed_target": [880.0], "triggered": [True], "reason": ["market adjustment"]})
-    >>> out = apply_adjustments(goals, proposals, approved=["G1"], as_of="2026-08-15")
-    >>> out[["goal_id", "revision", "target", "previous_target", "set_on"]]
-      goal_id  revision  target  previous_target     set_on
-    0      G1         1  1000.0              NaN 2026-06-25
-    1      G1         2   880.0           1000.0 2026-08-15
-    """
-    day = _day(as_of)
-    _require(
-        goals,
-        ("goal_id", "owner_id", "metric", "target", "period_start", "period_end"),
-        "goals table",
-    )
-    _require(proposals, _PROPOSAL_COLUMNS, "proposals frame")
-    chosen = _approved(proposals, approved)
-    latest = targets_in_force(goals)
-    latest = latest.set_index("goal_id").reindex(chosen["goal_id"])
-    _check_current(chosen, latest, day)
-    base = goals if "previous_target" in goals.columns else goals.assign(previous_target=np.nan)
-    # the replaced row, found by (goal_id, revision) in the original frame
-    revision = (
-        goals["revision"].fillna(1).astype(np.int64)
-        if "revision" in goals.columns
-        else pd.Series(1, index=goals.index)
-    )
-    key = goals["goal_id"].astype(str) + "\x00" + revision.astype(str)
-    wanted = chosen["goal_id"].astype(str) + "\x00" + chosen["revision"].astype(str)
-    rows = base.iloc[pd.Index(key).get_indexer(pd.Index(wanted))].copy()
-    new_revision = chosen["revision"].to_numpy(dtype=np.int64) + 1
-    rows["revision"] = pd.array(new_revision, dtype=_revision_dtype(goals))
-    rows["target"] = chosen["proposed_target"].to_numpy(dtype=np.float64)
-    rows["set_on"] = day
-    rows["reason"] = chosen["reason"].to_numpy()
-    rows["previous_target"] = chosen["old_target"].to_numpy(dtype=np.float64)
-    if "set_on" in goals.columns:
-        rows["set_on"] = rows["set_on"].astype(goals["set_on"].dtype)
-    if "reason" in goals.columns:
-        rows["reason"] = rows["reason"].astype(goals["reason"].dtype)
-    return pd.concat([base, rows], ignore_index=True)
-
-
-def _revision_dtype(goals: pd.DataFrame) -> Any:
-    """The dtype of ``goals["revision"]`` (int64 when the column is absent)."""
-    return goals["revision"].dtype if "revision" in goals.columns else np.dtype(np.int64)
-
-
-def _approved(proposals: pd.DataFrame, approved: Iterable[str]) -> pd.DataFrame:
-    """The triggered proposals named in ``approved``, or :class:`ConfigError`."""
-    ids = [approved] if isinstance(approved, str) else list(dict.fromkeys(approved))
-    triggered = proposals[proposals["triggered"].astype(bool).to_numpy()]
-    triggered = triggered[~triggered["goal_id"].duplicated(keep="last")]
-    unknown = [i for i in ids if i not in set(triggered["goal_id"])]
-    if unknown:
-        raise ConfigError(
-            f"approved goal(s) {', '.join(map(str, unknown))} have no triggered proposal; "
-            "approve only rows of recommend_adjustments() with triggered == True"
-        )
-    return triggered.set_index("goal_id").loc[ids].reset_index()
-
-
-def _check_current(chosen: pd.DataFrame, latest: pd.DataFrame, day: pd.Timestamp) -> None:
-    """Raise :class:`ConfigError` for proposals that are stale or approved too early."""
-    missing = latest["target"].isna().to_numpy() & latest["metric"].isna().to_numpy()
-    stale = missing | (latest["revision"].to_numpy() != chosen["revision"].to_numpy())
-    if stale.any():
-        names = ", ".join(chosen["goal_id"][stale].astype(str))
-        raise ConfigError(
-            f"the proposals for {names} adjust a revision that is not the goal's latest "
-            "(or the goal is not in goals); run recommend_adjustments() again on the "
-            "current goals"
-        )
-    if "set_on" in latest.columns:
-        early = (latest["set_on"] > day).to_numpy()
-        if early.any():
-            names = ", ".join(chosen["goal_id"][early].astype(str))
-            raise ConfigError(
-                f"as_of {day.date()} is before the revision being replaced was set for "
-                f"{names}; a new revision cannot predate the one it replaces"
-            )

@@ -24,32 +24,36 @@ Model choices (documented in :func:`attainment` too):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
-from ..dataset import Dataset, DateLike
-from ..errors import ConfigError, DataValidationError
-from ._actuals import (
-    TEAM_WEIGHTS,
-    FloatArray,
-    is_additive,
-    manager_window_values,
-    owner_actuals,
-)
+from .._deprecation import warn_old_call
+from ..dataset import Dataset
+from ..errors import ConfigError
+from ..metrics import get_metric, register_metric
+from ..metrics._goals import GOAL_ATTAINMENT
+from ..metrics._goals import attainment_ratio as _divide
+from ..metrics._goals import goal_revisions as _normalise_goals
+from ..metrics._goals import targets_in_force_on as _targets_in_force
+from ..periods import DateLike, parse_as_of
+from ._actuals import FloatArray, is_additive, owner_actuals
+from ._projection import _projection
 
-__all__ = ["StatusThresholds", "attainment", "latest_status", "register_goal_metrics"]
+__all__ = [
+    "AttainmentOptions",
+    "StatusThresholds",
+    "attainment",
+    "latest_status",
+    "register_goal_metrics",
+]
 
 IntArray: TypeAlias = np.ndarray[Any, np.dtype[np.int64]]
 
-#: Previous comparable periods whose completion ratios the projection draws on.
-PREVIOUS_PERIODS: Final = 8
 #: Previous years the seasonal expectation averages.
 SEASONAL_YEARS: Final = (1, 2)
-_REQUIRED: Final = ("goal_id", "owner_id", "metric", "target", "period_start", "period_end")
 _DAY: Final = pd.Timedelta(days=1)
 _STATUSES: Final = ("ahead", "on_track", "at_risk", "off_track")
 _COLUMNS: Final = (
@@ -106,18 +110,68 @@ class StatusThresholds:
         return labels
 
 
+@dataclass(frozen=True, slots=True)
+class AttainmentOptions:
+    """How :func:`attainment` steps through a period, expects, forecasts and labels.
+
+    Parameters
+    ----------
+    freq
+        Step frequency, a pandas offset alias: ``"W"`` weeks ending on Sunday
+        (default), ``"MS"``/``"ME"`` months, ``"D"`` days; the as_of day (or
+        the period end) is always a step too.
+    thresholds
+        The pace cut-offs of ``status`` (default :class:`StatusThresholds`).
+    seasonal
+        Use the seasonal expectation when history allows (else linear only).
+    pipeline
+        Add open pipeline × probability to sales goals' projections.
+    interval
+        Coverage of ``projection_low .. projection_high``, strictly between 0
+        and 1 (default 0.8).
+
+    Examples
+    --------
+    >>> AttainmentOptions(freq="MS", seasonal=False).interval
+    0.8
+    >>> AttainmentOptions(interval=80)
+    Traceback (most recent call last):
+    ...
+    am_analytics.errors.ConfigError: interval must be between 0 and 1 (exclusive), not 80; ...
+    """
+
+    freq: str = "W"
+    thresholds: StatusThresholds = field(default_factory=StatusThresholds)
+    seasonal: bool = True
+    pipeline: bool = True
+    interval: float = 0.8
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.interval, int | float) and 0 < self.interval < 1):
+            raise ConfigError(
+                f"interval must be between 0 and 1 (exclusive), not {self.interval!r}; "
+                "write 0.8 for an 80% interval"
+            )
+        if not isinstance(self.thresholds, StatusThresholds):
+            raise ConfigError(
+                "thresholds must be a StatusThresholds, not "
+                f"{type(self.thresholds).__name__}; write StatusThresholds(ahead=1.1, ...)"
+            )
+        try:
+            pd.tseries.frequencies.to_offset(self.freq)
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"freq {self.freq!r} is not a pandas frequency; use 'W', 'MS', 'ME' or 'D'"
+            ) from None
+
+
 def attainment(
     goals: pd.DataFrame,
     dataset: Dataset,
     *,
     as_of: DateLike,
-    freq: str = "W",
-    thresholds: StatusThresholds | None = None,
-    seasonal: bool = True,
-    pipeline: bool = True,
-    interval: float = 0.8,
-    n_draws: int = 1000,
-    random_state: int = 0,
+    options: AttainmentOptions | None = None,
+    **old_options: Any,
 ) -> pd.DataFrame:
     """Each goal tracked step by step through its period: actual, expected, forecast.
 
@@ -130,22 +184,15 @@ def attainment(
         The :class:`~am_analytics.Dataset` the actuals are computed from.
     as_of
         The last day looked at; goals that start after it have no rows.
-    freq
-        Step frequency (a pandas offset alias: ``"W"`` weeks ending on Sunday,
-        ``"MS"``/``"ME"``, ``"D"``); the as_of day (or the period end) is always a
-        step too.
-    thresholds
-        The pace cut-offs of ``status`` (default :class:`StatusThresholds`).
-    seasonal
-        Use the seasonal expectation when history allows (else linear only).
-    pipeline
-        Add open pipeline × probability to sales goals' projections.
-    interval
-        Coverage of ``projection_low .. projection_high`` (default 80%).
-    n_draws, random_state
-        Unused since the completion-ratio model (its draws are the previous
-        periods, so the result is deterministic); kept for compatibility,
-        ``n_draws`` is still checked (at least 10).
+    options
+        Step frequency, status thresholds, seasonal expectation, pipeline and
+        interval coverage (default :class:`AttainmentOptions`).
+    **old_options
+        The former keywords ``freq``, ``thresholds``, ``seasonal``,
+        ``pipeline``, ``interval``, ``n_draws`` and ``random_state``: still
+        accepted until release 0.3 with a :class:`FutureWarning`; pass
+        ``options=AttainmentOptions(...)`` instead (``n_draws`` and
+        ``random_state`` had no effect and have no successor).
 
     Returns
     -------
@@ -157,7 +204,7 @@ def attainment(
     DataValidationError
         If ``goals`` lacks a required column.
     ConfigError
-        For an unreadable ``as_of`` or ``freq``, or options out of range.
+        For an unreadable ``as_of``, or both ``options`` and old keywords.
 
     Notes
     -----
@@ -210,7 +257,7 @@ def attainment(
     --------
     >>> from am_analytics import load_sample
     >>> data = load_sample()
-    >>> res = attainment(data.goals, data, as_of="2026-11-15", n_draws=200)
+    >>> res = attainment(data.goals, data, as_of="2026-11-15")
     >>> res.columns[:6].tolist()
     ['goal_id', 'revision', 'owner_id', 'owner_kind', 'team', 'metric']
     >>> ended = res[res["date"] == res["period_end"]]
@@ -218,26 +265,20 @@ def attainment(
     >>> bool((gap < 1e-6).all())
     True
     """
-    if not 0 < interval < 1:
-        raise ConfigError(f"interval must be between 0 and 1 (exclusive), not {interval!r}")
-    if n_draws < 10:
-        raise ConfigError(f"n_draws must be at least 10, not {n_draws!r}")
-    thresholds = thresholds or StatusThresholds()
-    day = _as_day(as_of)
+    options = _resolve_options(options, old_options, caller="attainment")
+    day = parse_as_of(as_of).normalize()
     revisions = _normalise_goals(goals)
     heads = _goal_heads(revisions, dataset)
-    steps = _steps(heads, day, freq)
+    steps = _steps(heads, day, options.freq)
     if steps.empty:
         return _empty()
     steps = _targets_in_force(steps, revisions)
     steps["actual_to_date"] = owner_actuals(
         steps.assign(start=steps["period_start"], end=steps["date"]), dataset
     )
-    steps = _expected(steps, dataset, seasonal=seasonal)
-    steps = _scores(steps, thresholds)
-    steps = _projection(
-        steps, dataset, pipeline=pipeline, interval=interval, n_draws=n_draws, seed=random_state
-    )
+    steps = _expected(steps, dataset, seasonal=options.seasonal)
+    steps = _scores(steps, options.thresholds)
+    steps = _projection(steps, dataset, pipeline=options.pipeline, interval=options.interval)
     steps["yoy_velocity"] = _yoy_velocity(steps, heads, revisions, dataset)
     return steps.loc[:, list(_COLUMNS)].reset_index(drop=True)
 
@@ -247,7 +288,8 @@ def latest_status(
     dataset: Dataset | None = None,
     *,
     as_of: DateLike,
-    **options: Any,
+    options: AttainmentOptions | None = None,
+    **old_options: Any,
 ) -> pd.DataFrame:
     """One row per goal: its last step on or before ``as_of``.
 
@@ -260,8 +302,11 @@ def latest_status(
         The dataset, when a goals table is given.
     as_of
         The day looked at.
-    **options
-        Passed to :func:`attainment` (``freq``, ``thresholds``, ...).
+    options
+        Passed to :func:`attainment` (default :class:`AttainmentOptions`).
+    **old_options
+        The former keywords of :func:`attainment`, accepted until release 0.3
+        with a :class:`FutureWarning`; pass ``options=`` instead.
 
     Returns
     -------
@@ -273,11 +318,12 @@ def latest_status(
     --------
     >>> from am_analytics import load_sample
     >>> data = load_sample()
-    >>> now = latest_status(data.goals, data, as_of="2026-11-15", n_draws=200)
+    >>> now = latest_status(data.goals, data, as_of="2026-11-15")
     >>> bool(now["goal_id"].is_unique), bool((now["date"] <= "2026-11-15").all())
     (True, True)
     """
-    day = _as_day(as_of)
+    options = _resolve_options(options, old_options, caller="latest_status")
+    day = parse_as_of(as_of).normalize()
     if "actual_to_date" in results_or_goals.columns:
         results = results_or_goals
     else:
@@ -286,9 +332,52 @@ def latest_status(
                 "latest_status got a goals table but no dataset; pass the dataset or an "
                 "attainment() result"
             )
-        results = attainment(results_or_goals, dataset, as_of=day, **options)
+        results = attainment(results_or_goals, dataset, as_of=day, options=options)
     known = results[results["date"] <= day].sort_values(["goal_id", "date"], kind="stable")
     return known.groupby("goal_id", sort=True).tail(1).reset_index(drop=True)
+
+
+#: The keywords :func:`attainment` took before :class:`AttainmentOptions`.
+_OLD_OPTIONS: Final = ("freq", "thresholds", "seasonal", "pipeline", "interval")
+#: Former keywords without effect since the completion-ratio projection.
+_UNUSED_OPTIONS: Final = ("n_draws", "random_state")
+
+
+def _resolve_options(
+    options: AttainmentOptions | None, old_options: dict[str, Any], *, caller: str
+) -> AttainmentOptions:
+    """The options to use: ``options``, or built from the old keywords with a FutureWarning."""
+    unknown = sorted(set(old_options) - {*_OLD_OPTIONS, *_UNUSED_OPTIONS})
+    if unknown:
+        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r}")
+    if not old_options:
+        return AttainmentOptions() if options is None else _checked(options)
+    if options is not None:
+        raise ConfigError(
+            f"{caller}() got options= and the old keywords {sorted(old_options)}; "
+            "put them all in options=AttainmentOptions(...)"
+        )
+    kept = {k: v for k, v in old_options.items() if k in _OLD_OPTIONS and v is not None}
+    shown = ", ".join(f"{k}={v!r}" for k, v in kept.items())
+    dropped = sorted(set(old_options) & set(_UNUSED_OPTIONS))
+    it = "it" if len(dropped) == 1 else "them"
+    note = f" ({' and '.join(dropped)} had no effect: drop {it})" if dropped else ""
+    # the stack: warn_old_call, this helper, attainment or latest_status, the caller
+    warn_old_call(
+        f"give {caller}() options=AttainmentOptions({shown}) instead of keywords{note}",
+        stacklevel=4,
+    )
+    return AttainmentOptions(**kept)
+
+
+def _checked(options: AttainmentOptions) -> AttainmentOptions:
+    """``options`` if it is an :class:`AttainmentOptions`, else :class:`ConfigError`."""
+    if not isinstance(options, AttainmentOptions):
+        raise ConfigError(
+            f"options must be an AttainmentOptions, not {type(options).__name__}; "
+            "write options=AttainmentOptions(freq='MS', ...)"
+        )
+    return options
 
 
 # ---------------------------------------------------------------------------
@@ -296,56 +385,8 @@ def latest_status(
 # ---------------------------------------------------------------------------
 
 
-def _as_day(value: DateLike) -> pd.Timestamp:
-    """``as_of`` as a normalised Timestamp, or a ConfigError."""
-    try:
-        day: Any = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        day = pd.NaT
-    if pd.isna(day):
-        raise ConfigError(f"as_of {value!r} is not a date; write it like 2026-11-15")
-    return day.normalize()
-
-
-def _normalise_goals(goals: pd.DataFrame) -> pd.DataFrame:
-    """The goal rows with defaults filled in (a copy; the input is untouched)."""
-    missing = [c for c in _REQUIRED if c not in goals.columns]
-    if missing:
-        raise DataValidationError(
-            f"the goals table lacks the column(s) {', '.join(missing)}; it needs "
-            f"{', '.join(_REQUIRED)} (see docs/tables.md)",
-            missing={"goals": missing},
-        )
-    out = pd.DataFrame(
-        {
-            "goal_id": goals["goal_id"].astype(str).to_numpy(),
-            "owner_id": goals["owner_id"].astype(str).to_numpy(),
-            "metric": goals["metric"].astype(str).to_numpy(),
-            "target": goals["target"].to_numpy(dtype=np.float64),
-            # nanoseconds, like the dataset's dates, so that they merge whatever the input unit
-            "period_start": _days(goals["period_start"]),
-            "period_end": _days(goals["period_end"]),
-        }
-    )
-    kind = goals["owner_kind"] if "owner_kind" in goals.columns else None
-    out["owner_kind"] = "manager" if kind is None else kind.fillna("manager").astype(str).to_numpy()
-    revision = goals["revision"] if "revision" in goals.columns else None
-    out["revision"] = 1 if revision is None else revision.fillna(1).to_numpy(dtype=np.int64)
-    set_on = goals["set_on"] if "set_on" in goals.columns else None
-    out["set_on"] = pd.NaT if set_on is None else _days(set_on)
-    out["set_on"] = out["set_on"].astype("datetime64[ns]")
-    return out.sort_values(["goal_id", "revision"], kind="stable", ignore_index=True)
-
-
-def _days(dates: pd.Series) -> np.ndarray:
-    """Dates as midnight ``datetime64[ns]`` values."""
-    return pd.to_datetime(dates).dt.normalize().to_numpy().astype("datetime64[ns]")
-
-
 def _goal_heads(revisions: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     """One row per goal (owner, metric, period of revision 1), with team and direction."""
-    from ..metrics import get_metric
-
     heads = revisions.drop_duplicates("goal_id", keep="first").drop(
         columns=["target", "revision", "set_on"]
     )
@@ -368,8 +409,6 @@ def _goal_heads(revisions: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 
 def _known_metrics(names: pd.Series) -> set[str]:
     """The names among ``names`` the registry knows."""
-    from ..metrics import get_metric
-
     known = set()
     for name in pd.unique(names):  # distinct metric names, a handful
         try:
@@ -404,36 +443,6 @@ def _steps(heads: pd.DataFrame, as_of: pd.Timestamp, freq: str) -> pd.DataFrame:
     steps["elapsed_days"] = (steps["date"] - steps["period_start"]).dt.days + 1
     steps["total_days"] = total
     return steps
-
-
-def _targets_in_force(steps: pd.DataFrame, revisions: pd.DataFrame) -> pd.DataFrame:
-    """Add ``revision`` and ``target``: the revision with the latest set_on <= date."""
-    first = revisions.drop_duplicates("goal_id", keep="first")[["goal_id", "revision", "target"]]
-    dated = revisions[revisions["set_on"].notna()].sort_values(
-        ["set_on", "revision"], kind="stable"
-    )
-    # several revisions set the same day: the highest is the one in force
-    dated = dated.drop_duplicates(["goal_id", "set_on"], keep="last")
-    left = steps.reset_index(names="_row").sort_values("date", kind="stable")
-    matched = pd.merge_asof(
-        left,
-        dated[["goal_id", "set_on", "revision", "target"]],
-        left_on="date",
-        right_on="set_on",
-        by="goal_id",
-        direction="backward",
-    ).sort_values("_row")
-    fallback = steps[["goal_id"]].merge(first, on="goal_id", how="left")
-    has = matched["revision"].notna().to_numpy()
-    out = steps.copy()
-    revision = np.where(
-        has, matched["revision"].to_numpy(dtype=float), fallback["revision"].to_numpy(dtype=float)
-    )
-    out["revision"] = revision.astype(np.int64)
-    out["target"] = np.where(
-        has, matched["target"].to_numpy(dtype=float), fallback["target"].to_numpy(dtype=float)
-    )
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -516,324 +525,6 @@ def _scores(steps: pd.DataFrame, thresholds: StatusThresholds) -> pd.DataFrame:
     return out
 
 
-def _divide(numerator: np.ndarray, denominator: np.ndarray) -> FloatArray:
-    """``numerator / denominator``: inf for a positive numerator over 0, NaN for 0/0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.asarray(numerator, dtype=float) / np.asarray(denominator, dtype=float)
-    return np.where(np.isfinite(ratio) | (numerator > 0), ratio, np.nan)
-
-
-# ---------------------------------------------------------------------------
-# Projection
-# ---------------------------------------------------------------------------
-
-
-def _projection(
-    steps: pd.DataFrame,
-    dataset: Dataset,
-    *,
-    pipeline: bool,
-    interval: float,
-    n_draws: int,
-    seed: int,
-) -> pd.DataFrame:
-    """Add ``projection``, its interval and ``probability_of_hitting``.
-
-    ``n_draws`` and ``seed`` are accepted for compatibility: both forecasts
-    (completion ratios, normal for means) are deterministic.
-    """
-    del n_draws, seed
-    out = steps.copy()
-    n = len(out)
-    projection = out["actual_to_date"].to_numpy(dtype=float).copy()
-    low, high, probability = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    additive = out["metric"].map(is_additive).to_numpy(dtype=bool)
-    quantiles = np.array([(1 - interval) / 2, 0.5, (1 + interval) / 2])
-    extra = _pipeline_value(out, dataset) if pipeline else np.zeros(n)
-    for metric in pd.unique(out["metric"][additive]):  # a few metrics, all their goals at once
-        rows = np.flatnonzero(out["metric"].to_numpy() == metric)
-        finals = _completion_draws(out.iloc[rows], dataset, str(metric)) + extra[rows, None]
-        q = _row_quantiles(finals, quantiles)
-        low[rows], projection[rows], high[rows] = q[:, 0], q[:, 1], q[:, 2]
-        probability[rows] = _hit_share(finals, out.iloc[rows])
-    ended = (out["elapsed_days"] >= out["total_days"]).to_numpy() & additive
-    actual = out["actual_to_date"].to_numpy(dtype=float)
-    # the period is over: nothing is left to forecast, whatever the history says
-    low[ended], projection[ended], high[ended] = actual[ended], actual[ended], actual[ended]
-    lower_end = out["direction"].to_numpy()[ended] == "lower"
-    target_end = out["target"].to_numpy(dtype=float)[ended]
-    probability[ended] = np.where(
-        lower_end, actual[ended] <= target_end, actual[ended] >= target_end
-    ).astype(float)
-    probability[ended & np.isnan(actual)] = np.nan
-    means = np.flatnonzero(~additive)
-    if means.size:
-        mid, spread = _mean_forecast(out.iloc[means], dataset)
-        z = float(-_norm_ppf((1 - interval) / 2))
-        projection[means], low[means], high[means] = mid, mid - z * spread, mid + z * spread
-        target = out["target"].to_numpy()[means]
-        lower = out["direction"].to_numpy()[means] == "lower"
-        with np.errstate(divide="ignore", invalid="ignore"):
-            above = 1 - ndtr((target - mid) / spread)
-        above = np.where(spread == 0, (mid >= target).astype(float), above)
-        probability[means] = np.where(lower, 1 - above + (mid == target) * (spread == 0), above)
-    out["projection"], out["projection_low"], out["projection_high"] = projection, low, high
-    out["probability_of_hitting"] = probability
-    return out
-
-
-def _norm_ppf(p: float) -> float:
-    from scipy.special import ndtri
-
-    return float(ndtri(p))
-
-
-def _hit_share(finals: FloatArray, steps: pd.DataFrame) -> FloatArray:
-    """Share of the (non-NaN) draws reaching the target (at or below it for lower-is-better)."""
-    target = steps["target"].to_numpy()[:, None]
-    lower = steps["direction"].to_numpy() == "lower"
-    valid = ~np.isnan(finals)
-    count = valid.sum(axis=1)
-    hits = np.where(lower[:, None], finals <= target, finals >= target) & valid
-    return np.divide(hits.sum(axis=1), count, out=np.full(len(finals), np.nan), where=count > 0)
-
-
-def _row_quantiles(draws: FloatArray, quantiles: FloatArray) -> FloatArray:
-    """Predictive quantiles of each row's non-NaN draws, ``(rows, quantiles)``.
-
-    The quantile ``p`` of ``n`` draws is read at the 1-based position
-    ``(n + 1) p`` (Hyndman & Fan's type 6, interpolated linearly, clamped to
-    the smallest and largest draw): for a new value exchangeable with the draws
-    this gives the nominal coverage, the reasoning of split-conformal
-    intervals, where the usual ``(n - 1) p + 1`` is too narrow for the few
-    dozen periods a goal has behind it. NaN for a row without draws. Sorting
-    once beats ``np.nanquantile`` row by row.
-    """
-    ordered = np.sort(draws, axis=1)  # NaN sort last
-    count = (~np.isnan(draws)).sum(axis=1)
-    last = np.maximum(count - 1, 0)[:, None]
-    position = np.clip((count + 1)[:, None] * quantiles[None, :] - 1, 0, last)
-    below = np.floor(position).astype(np.int64)
-    above = np.minimum(below + 1, np.maximum(count - 1, 0)[:, None])
-    rows = np.arange(len(draws))[:, None]
-    lo, hi = ordered[rows, below], ordered[rows, above]
-    values = lo + (position - below) * (hi - lo)
-    return np.where(count[:, None] > 0, values, np.nan)
-
-
-def _completion_draws(steps: pd.DataFrame, dataset: Dataset, metric: str) -> FloatArray:
-    """Simulated final values of an additive metric, ``(steps, draws)``; NaN pads.
-
-    One draw per previous comparable period (:data:`PREVIOUS_PERIODS` of the
-    same calendar kind that ended before the step and lie inside the data) of
-    the owner and of each of its peers (the other managers of its team; the
-    other teams): the actual to date times that period's final / to-date value
-    at the same elapsed share (periods with a to-date value <= 0 give none),
-    or, when the actual to date is not positive, the actual plus that period's
-    remaining-part value.
-    """
-    owners, matrix, group = _owner_rows(dataset)
-    first = pd.Timestamp(dataset.sales["order_date"].min()).normalize()
-    days = pd.date_range(first, max(pd.Timestamp(steps["date"].max()), first), freq="D")
-    daily = _daily_values(dataset, metric, days, matrix)
-    cumulative = np.concatenate([np.zeros((len(daily), 1)), np.cumsum(daily, axis=1)], axis=1)
-    starts, cuts, ends, usable = _previous_windows(steps, first)
-    origin, one = first.to_datetime64(), np.timedelta64(1, "D")
-    # column j of ``cumulative`` sums the days before days[j]
-    start_i = np.clip((starts - origin) // one, 0, len(days))
-    cut_i = np.clip((cuts - origin) // one + 1, 0, len(days))
-    end_i = np.clip((ends - origin) // one + 1, 0, len(days))
-    # (owners, steps, periods): every owner's to-date and final value in each window
-    done = cumulative[:, cut_i] - cumulative[:, start_i]
-    whole = cumulative[:, end_i] - cumulative[:, start_i]
-    keys = pd.MultiIndex.from_arrays(
-        [steps["owner_kind"].astype(str).to_numpy(), steps["owner_id"].astype(str).to_numpy()]
-    )
-    owner = owners.get_indexer(keys)
-    known = owner >= 0
-    # the owner and its peers: pooling them (measured on the sample) calibrates
-    # the interval better than the owner's few periods alone
-    pool = (group[:, None] == group[np.where(known, owner, 0)][None, :]) & known[None, :]
-    actual = steps["actual_to_date"].to_numpy(dtype=float)[None, :, None]
-    positive = actual > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio_draw = actual * whole / done
-    # nothing to date: a ratio cannot scale it, so add the remaining part instead
-    draws = np.where(positive, ratio_draw, actual + (whole - done))
-    keep = pool[:, :, None] & usable[None, :, :] & (~positive | (done > 0))
-    draws = np.where(keep, draws, np.nan)
-    return draws.transpose(1, 0, 2).reshape(len(steps), -1)
-
-
-def _owner_rows(dataset: Dataset) -> tuple[pd.MultiIndex, FloatArray, np.ndarray]:
-    """Every manager and team as a forecast owner.
-
-    Returns the ``(owner_kind, owner_id)`` index, the ``(owners, manager rows)``
-    matrix summing managers into owners (additive metrics), and each owner's
-    peer group: the team for a manager (a team-less manager is alone), one
-    shared group for all teams.
-    """
-    managers = dataset.managers
-    ids = managers["manager_id"].astype(str).to_numpy()
-    teams = (
-        managers["team"] if "team" in managers.columns else pd.Series(pd.NA, index=managers.index)
-    )
-    team = teams.astype(str).where(teams.notna()).to_numpy()
-    names = pd.unique(team[pd.notna(team)])
-    membership = (team[None, :] == names[:, None]).astype(float)
-    index = pd.MultiIndex.from_arrays(
-        [
-            np.r_[np.full(len(ids), "manager", dtype=object), np.full(len(names), "team")],
-            np.r_[ids.astype(object), names.astype(object)],
-        ]
-    )
-    matrix = np.vstack([np.eye(len(ids)), membership])
-    alone = np.array([f"\x00alone {i}" for i in ids], dtype=object)
-    group = np.r_[
-        np.where(pd.notna(team), team, alone), np.full(len(names), "\x00team", dtype=object)
-    ]
-    return index, matrix, group
-
-
-def _daily_values(
-    dataset: Dataset, metric: str, days: pd.DatetimeIndex, matrix: FloatArray
-) -> FloatArray:
-    """An additive metric per owner (rows of ``matrix``) and day, ``(owners, days)``."""
-    per_manager = np.zeros((matrix.shape[1], len(days)))
-    for j, day in enumerate(days):  # one metric pass per day of history, all managers at once
-        per_manager[:, j] = manager_window_values(dataset, metric, day, day)[metric]
-    return matrix @ np.nan_to_num(per_manager)
-
-
-def _previous_windows(
-    steps: pd.DataFrame, data_start: pd.Timestamp
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each step's previous comparable periods: start, cut, end days and usability.
-
-    A calendar quarter's comparable periods are the previous quarters (months
-    and years likewise); any other period is shifted back by its own length.
-    The cut is the day at the step's elapsed share of that period. A period is
-    usable when it lies inside the data and ended before the step's day (no
-    peeking at what was not known then). Arrays are ``(steps, PREVIOUS_PERIODS)``.
-    """
-    k = np.arange(1, PREVIOUS_PERIODS + 1)
-    periods = steps[["period_start", "period_end"]].drop_duplicates(ignore_index=True)
-    starts = np.empty((len(periods), k.size), dtype="datetime64[ns]")
-    ends = np.empty_like(starts)
-    for i, (start, end) in enumerate(periods.itertuples(index=False)):  # distinct periods
-        period = _calendar_period(pd.Timestamp(start), pd.Timestamp(end))
-        if period is None:
-            length = ((pd.Timestamp(end) - pd.Timestamp(start)) + _DAY).to_timedelta64()
-            starts[i] = pd.Timestamp(start).to_datetime64() - k * length
-            ends[i] = pd.Timestamp(end).to_datetime64() - k * length
-        else:
-            previous = [period - int(j) for j in k]
-            starts[i] = [p.start_time.normalize().to_datetime64() for p in previous]
-            ends[i] = [p.end_time.normalize().to_datetime64() for p in previous]
-    which = (
-        steps[["period_start", "period_end"]]
-        .merge(periods.reset_index(names="_period"), on=["period_start", "period_end"], how="left")[
-            "_period"
-        ]
-        .to_numpy()
-    )
-    start, end = starts[which], ends[which]
-    length = (end - start) // np.timedelta64(1, "D") + 1
-    share = (steps["elapsed_days"] / steps["total_days"]).to_numpy(dtype=float)[:, None]
-    mapped = np.clip(np.ceil(share * length - 1e-9).astype(np.int64), 1, length)
-    cut = start + (mapped - 1) * np.timedelta64(1, "D")
-    date = steps["date"].to_numpy()[:, None]
-    usable = (start >= data_start.to_datetime64()) & (end < date)
-    return start, cut, end, usable
-
-
-def _calendar_period(start: pd.Timestamp, end: pd.Timestamp) -> pd.Period | None:
-    """The calendar quarter, month or year ``[start, end]`` is, else None."""
-    for freq in ("Q", "M", "Y"):
-        period = pd.Period(start, freq=freq)
-        if period.start_time.normalize() == start and period.end_time.normalize() == end:
-            return period
-    return None
-
-
-def _pipeline_value(steps: pd.DataFrame, dataset: Dataset) -> FloatArray:
-    """Open pipeline × probability per step of a sales goal expected to close in the rest."""
-    out = np.zeros(len(steps))
-    opportunities = dataset.opportunities
-    if opportunities is None or dataset.as_of is None:
-        return out
-    live = (steps["metric"].to_numpy() == "sales_amount") & (
-        steps["date"].to_numpy() >= dataset.as_of.to_datetime64()
-    )
-    if not live.any():
-        return out
-    opps = opportunities[opportunities["status"].astype(str).to_numpy() == "open"]
-    probability = opps["probability"] if "probability" in opps.columns else None
-    if probability is None or "expected_close" not in opps.columns:
-        return out
-    managers = dataset.managers
-    team_of = pd.Series(managers["team"].to_numpy(), index=managers["manager_id"].astype(str))
-    manager = opps["manager_id"].astype(str)
-    book = pd.DataFrame(
-        {
-            "manager": manager.to_numpy(),
-            "team": manager.map(team_of).to_numpy(),
-            "value": (opps["amount"] * probability.fillna(0)).to_numpy(dtype=float),
-            "close": opps["expected_close"].to_numpy(),
-            "created": opps.get("created_date", pd.Series(pd.NaT, index=opps.index)).to_numpy(),
-        }
-    )
-    rows = steps.loc[live, ["owner_id", "owner_kind", "date", "period_end"]].reset_index(
-        names="_row"
-    )
-    rows["_key"] = rows["owner_id"]
-    book_by = {
-        "manager": book.rename(columns={"manager": "_key"}),
-        "team": book.rename(columns={"team": "_key"}),
-    }
-    for kind, frame in book_by.items():  # managers' and teams' rows: two merges
-        pairs = rows[rows["owner_kind"] == kind].merge(frame, on="_key")
-        created = pairs["created"].isna() | (pairs["created"] <= pairs["date"])
-        closes = (pairs["close"] > pairs["date"]) & (pairs["close"] <= pairs["period_end"])
-        summed = pairs[created & closes].groupby("_row")["value"].sum()
-        out[summed.index.to_numpy()] += summed.to_numpy()
-    return out
-
-
-def _mean_forecast(steps: pd.DataFrame, dataset: Dataset) -> tuple[FloatArray, FloatArray]:
-    """Projection and spread of a mean metric's final value (NaN spread when unknown)."""
-    mid = steps["actual_to_date"].to_numpy(dtype=float)
-    spread = np.full(len(steps), np.nan)
-    remaining = (steps["total_days"] - steps["elapsed_days"]).to_numpy(dtype=float)
-    csat = (steps["metric"] == "csat_mean").to_numpy()
-    if csat.any() and dataset.surveys is not None:
-        sd, count = _answer_spread(steps[csat], dataset)
-        elapsed = steps["elapsed_days"].to_numpy(dtype=float)[csat]
-        to_come = count * remaining[csat] / elapsed
-        with np.errstate(divide="ignore", invalid="ignore"):
-            spread[csat] = sd * np.sqrt(to_come) / (count + to_come)
-    spread = np.where(remaining == 0, 0.0, spread)
-    return mid, spread
-
-
-def _answer_spread(steps: pd.DataFrame, dataset: Dataset) -> tuple[FloatArray, FloatArray]:
-    """Standard deviation and number of the CSAT answers about each owner to date."""
-    queries = steps.assign(start=steps["period_start"], end=steps["date"])
-    count = owner_actuals(queries.assign(metric=TEAM_WEIGHTS["csat_mean"]), dataset)
-    mean = steps["actual_to_date"].to_numpy(dtype=float)
-    mean_square = _mean_square_csat(queries, dataset)
-    with np.errstate(invalid="ignore"):
-        variance = np.maximum(mean_square - mean**2, 0) * count / (count - 1)
-    return np.where(count >= 2, np.sqrt(variance), np.nan), count
-
-
-def _mean_square_csat(queries: pd.DataFrame, dataset: Dataset) -> FloatArray:
-    """Mean of the squared CSAT answers per query (the csat_mean rules on squared answers)."""
-    surveys = dataset.table("surveys")
-    squared = replace(dataset, surveys=surveys.assign(csat=surveys["csat"] ** 2))
-    return owner_actuals(queries.assign(metric="csat_mean"), squared)
-
-
 # ---------------------------------------------------------------------------
 # Year-on-year velocity
 # ---------------------------------------------------------------------------
@@ -897,43 +588,4 @@ def register_goal_metrics() -> None:
     >>> get_metric("goal_attainment").direction
     'higher'
     """
-    from ..metrics import Metric, register_metric
-
-    metric = Metric(
-        "goal_attainment", "higher", "share",
-        "Net sales from the start of the manager's sales goal to the window's end, over the "
-        "target in force then (the goal overlapping the window most); NaN without a goal.",
-        ("goals", "sales"), _goal_attainment_metric,
-    )  # fmt: skip
-    register_metric(metric, replace=True)
-
-
-def _goal_attainment_metric(ctx: Any) -> FloatArray:
-    """``goal_attainment`` per managers-table row for a MetricContext."""
-    dataset: Dataset = ctx.dataset
-    out = np.full(ctx.n_managers, np.nan)
-    if dataset.goals is None:
-        return out
-    revisions = _normalise_goals(dataset.goals)
-    goals = revisions[
-        (revisions["metric"] == "sales_amount") & (revisions["owner_kind"] == "manager")
-    ].drop_duplicates("goal_id", keep="first")
-    window_start, window_end = ctx.window.start, ctx.window.end
-    overlap = (
-        (goals["period_end"] + _DAY).clip(upper=window_end)
-        - goals["period_start"].clip(lower=window_start)
-    ).dt.days
-    goals = goals[(overlap > 0).to_numpy()].assign(overlap=overlap[overlap > 0])
-    if goals.empty:
-        return out
-    best = goals.sort_values(["owner_id", "overlap", "period_start"], ascending=[True, False, True],
-                             kind="stable").drop_duplicates("owner_id")  # fmt: skip
-    best = best.assign(date=best["period_end"].clip(upper=window_end - _DAY)).reset_index(drop=True)
-    best = _targets_in_force(best.drop(columns=["revision", "target", "set_on"]), revisions)
-    actual = owner_actuals(best.assign(start=best["period_start"], end=best["date"]), dataset)
-    rows = pd.Index(dataset.managers["manager_id"].astype(str)).get_indexer(
-        pd.Index(best["owner_id"])
-    )
-    found = rows >= 0
-    out[rows[found]] = _divide(actual, best["target"].to_numpy())[found]
-    return out
+    register_metric(GOAL_ATTAINMENT, replace=True)

@@ -1,64 +1,45 @@
-"""What the CRM connectors share: field mappings, export files, and the way into a Dataset.
+"""CRM field mappings and the report of how each source column was used.
 
 A CRM holds *objects* (Zoho's modules, Fxiaoke's ``…Obj``); a mapping says,
 for each object, which canonical table its records become and which source
 field feeds each canonical column. The default mapping of each CRM ships as
 TOML next to its connector; a user's TOML file is laid over it, so a custom
-field (``Region__c``, ``大区``) is one line.
+field (``Region__c``, ``大区``) is one line. :func:`mapping_report` shows how
+each source column was used, and :func:`mapping_summary` counts it per source.
 
-The connectors turn each source into :class:`SourceRows` (canonical columns,
-the source row of each record, and the rows set aside with a reason, such as
-voided orders), and :func:`assemble` validates them with the rules of
-:func:`am_analytics.load`. Rejects keep the file (or API object) and row
-of the source record, so every source row is either kept or rejected with a
-reason, and :func:`mapping_report` shows how each source column was used.
+The connectors' other shared parts: export files and the way into a Dataset
+(:mod:`._crm_sources`), and the watermarks of incremental syncs (:mod:`._crm_sync`).
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
 import pandas as pd
 
 from ..config import read_packaged_toml, read_toml
-from ..errors import ConfigError, CrmFormatError, InputFileError
-from ..schemas import TABLES, ValidationRules, column_kinds
+from ..errors import ConfigError, CrmFormatError
+from ..schemas import TABLES, column_kinds
 from .aliases import normalize_header
 
 if TYPE_CHECKING:
-    from .._validation import OnOrphans
     from ..dataset import Dataset
 
-from .files import (
-    file_kind,
-    file_stem,
-    read_text_table,
-    sha256_of,
-)
-
 __all__ = [
+    "MAPPING_STATUSES",
     "REPORT_COLUMNS",
     "CrmMapping",
-    "ExportFile",
     "ObjectMap",
-    "SourceRows",
-    "SyncState",
-    "Watermark",
-    "assemble",
     "find_header",
     "load_mapping",
-    "managers_from_owners",
     "mapping_report",
-    "object_of_export",
-    "read_export_files",
+    "mapping_summary",
     "report_rows",
     "require_object_columns",
-    "set_aside_rows",
 ]
 
 #: The columns of :func:`mapping_report`.
@@ -235,282 +216,6 @@ def _as_tuple(value: object) -> tuple[str, ...]:
     raise ConfigError(f"expected a field name or a list of names, got {value!r}")
 
 
-# --- export files ---------------------------------------------------------------------
-
-
-@dataclass
-class ExportFile:
-    """One export file (or workbook sheet) as text, with its headers as written."""
-
-    path: Path
-    label: str
-    frame: pd.DataFrame
-    encoding: str | None
-    sha256: str | None
-    malformed: pd.DataFrame
-
-    @property
-    def stem(self) -> str:
-        """The file name without table-file suffixes (``Deals_2026.csv`` -> ``Deals_2026``)."""
-        return file_stem(self.path)
-
-
-def read_export_files(paths: str | Path | Iterable[str | Path], *, crm: str) -> list[ExportFile]:
-    """Every export file under ``paths`` (files, folders, or a mix), read as text.
-
-    Raises
-    ------
-    InputFileError
-        A path does not exist, a file cannot be read, or there are no export files.
-    """
-    given = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    files: list[Path] = []
-    for item in map(Path, given):
-        if not item.exists():
-            raise InputFileError(f"{item} does not exist", source=str(item))
-        if item.is_dir():
-            files.extend(
-                sorted(p for p in item.iterdir() if p.is_file() and file_kind(p) is not None)
-            )
-        else:
-            files.append(item)
-    if not files:
-        raise InputFileError(
-            f"no CSV, Excel or Parquet files in {', '.join(map(str, given))}; "
-            f"put the {crm} export files there",
-            source=", ".join(map(str, given)),
-        )
-    exports = []
-    for path in files:
-        frame, encoding, malformed = read_text_table(path)
-        frame.columns = pd.Index([str(c).strip().lstrip("\ufeff") for c in frame.columns])
-        exports.append(ExportFile(path, path.name, frame, encoding, sha256_of(path), malformed))
-    return exports
-
-
-def object_of_export(
-    file: ExportFile,
-    mapping: CrmMapping,
-    *,
-    fits: Callable[[ObjectMap, list[str]], bool],
-    crm_name: str,
-) -> ObjectMap:
-    """The object an export file holds: by its name, else the one its headers fit best.
-
-    ``fits`` says whether headers give an object the fields it cannot do
-    without; among the objects they fit, the one with most mapped headers wins.
-
-    Raises
-    ------
-    CrmFormatError
-        The headers fit no object, or fit two equally well.
-    """
-    by_name = mapping.object_of_file(file.stem)
-    if by_name is not None:
-        return by_name
-    headers = [str(c) for c in file.frame.columns]
-    scores = {o.name: len(o.resolve(headers)) for o in mapping.objects.values() if fits(o, headers)}
-    if not scores:
-        patterns = "; ".join(f"{n}: {', '.join(o.files)}" for n, o in mapping.objects.items())
-        shown = ", ".join(headers[:8]) + (", ..." if len(headers) > 8 else "")
-        raise CrmFormatError(
-            f"{file.label} is no {crm_name} export that am_analytics knows: its name matches "
-            f"no file pattern and its headers ({shown}) lack the fields of every object. "
-            f"Name the file after its object ({patterns}) or export the object's id and "
-            "owner fields",
-            crm=mapping.crm,
-            source=file.label,
-        )
-    best = max(scores.values())
-    top = [name for name, score in scores.items() if score == best]
-    if len(top) > 1:
-        raise CrmFormatError(
-            f"{file.label}: its headers fit {' and '.join(top)} equally well; rename the "
-            f"file after its object, e.g. {top[0]}_{file.path.name}",
-            crm=mapping.crm,
-            source=file.label,
-        )
-    return mapping.object(top[0])
-
-
-# --- into a Dataset ---------------------------------------------------------------------
-
-
-@dataclass
-class SourceRows:
-    """The rows one source gives one canonical table, before validation.
-
-    Attributes
-    ----------
-    table
-        The canonical table.
-    source
-        The file (``Deals.csv``) or API object (``Zoho CRM Deals``) in messages.
-    frame
-        Canonical columns; the index is the 1-based row of each record in the source.
-    set_aside
-        Source rows not used, with why: ``row`` (1-based), ``column``, ``check``,
-        ``value``, ``reason``. They become rejects.
-    """
-
-    table: str
-    source: str
-    frame: pd.DataFrame
-    set_aside: pd.DataFrame = field(default_factory=lambda: set_aside_rows([], [], "", [], []))
-    sha256: str | None = None
-    encoding: str | None = None
-
-
-def set_aside_rows(
-    rows: Any, values: Any, check: str, reasons: Any, column: Any = None
-) -> pd.DataFrame:
-    """Source rows left out of their table, in the layout of :attr:`SourceRows.set_aside`."""
-    rows = np.asarray(rows, dtype="int64")
-    return pd.DataFrame(
-        {
-            "row": rows,
-            "column": column if np.ndim(column) else np.full(len(rows), column, dtype=object),
-            "check": np.full(len(rows), check, dtype=object),
-            "value": np.asarray(values, dtype=object).astype(str) if len(rows) else [],
-            "reason": reasons if np.ndim(reasons) else np.full(len(rows), reasons, dtype=object),
-        }
-    )
-
-
-def assemble(
-    parts: Iterable[SourceRows],
-    *,
-    crm: str,
-    report: pd.DataFrame,
-    as_of: Any = None,
-    on_orphans: OnOrphans = "reject",
-    rules: ValidationRules | None = None,
-) -> Dataset:
-    """Validate the canonical rows of every source into a :class:`~am_analytics.Dataset`.
-
-    Rows of one table from several sources are validated together (keys must
-    be unique across them); each reject names the source and row of its record.
-    """
-    from ..dataset import _build
-    from .files import RawTable
-
-    by_table: dict[str, list[SourceRows]] = {}
-    for part in parts:
-        by_table.setdefault(part.table, []).append(part)
-    raws: dict[str, RawTable] = {}
-    origins: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for table, pieces in by_table.items():
-        raws[table], origins[table] = _raw_table(table, pieces)
-    _require_tables(raws, crm=crm, report=report)
-    # A module with no records (no won deals yet, nothing changed since the last
-    # sync) is an empty table, not a broken file.
-    data = _build(
-        raws, as_of=as_of, on_orphans=on_orphans, rules=rules or ValidationRules(), allow_empty=True
-    )
-    return replace(
-        data, rejects=_locate_rejects(data.rejects, origins), mapping=report.reset_index(drop=True)
-    )
-
-
-def _raw_table(table: str, pieces: list[SourceRows]) -> tuple[Any, tuple[np.ndarray, np.ndarray]]:
-    """One RawTable from several sources, and each of its rows' (source, source row)."""
-    from .files import RawTable
-
-    frames, aside, source_parts, row_parts = [], [], [], []
-    offset = 0
-    for piece in pieces:
-        kept = len(piece.frame)
-        frame = piece.frame.copy()
-        frame.index = pd.RangeIndex(offset, offset + kept)
-        frames.append(frame)
-        set_aside = piece.set_aside.assign(
-            row=np.arange(offset + kept, offset + kept + len(piece.set_aside))
-        )
-        aside.append(set_aside)
-        source_parts.append(np.full(kept + len(set_aside), piece.source, dtype=object))
-        row_parts.append(
-            np.concatenate(
-                [
-                    np.asarray(piece.frame.index, dtype="int64"),
-                    piece.set_aside["row"].to_numpy(dtype="int64"),
-                ]
-            )
-        )
-        offset += kept + len(set_aside)
-    frame = pd.concat(frames) if len(frames) > 1 else frames[0]
-    labels = list(dict.fromkeys(p.source for p in pieces))
-    sources, rows = np.concatenate(source_parts), np.concatenate(row_parts)
-    raw = RawTable(
-        frame=frame,
-        source=", ".join(labels),
-        headers=[str(c) for c in frame.columns],
-        columns={str(c): str(c) for c in frame.columns},
-        sha256=pieces[0].sha256 if len(pieces) == 1 else None,
-        encoding=", ".join(sorted({p.encoding for p in pieces if p.encoding})) or None,
-        malformed=pd.concat(aside, ignore_index=True),
-        # every row named by its own source and row, so that messages and causes
-        # name the record, not its place in the combined table
-        row_names=sources + " row " + rows.astype("str"),
-    )
-    return raw, (sources, rows)
-
-
-def _require_tables(raws: Mapping[str, Any], *, crm: str, report: pd.DataFrame) -> None:
-    """A MissingTableError that says which export or object provides a missing table."""
-    from ..errors import MissingTableError
-
-    missing = [t for t in ("managers", "clients", "sales") if t not in raws]
-    if missing:
-        seen = ", ".join(sorted(set(report["object"]))) if len(report) else "nothing"
-        raise MissingTableError(
-            f"the {crm} sources give no {', '.join(missing)}; read so far: {seen}. "
-            f"See the {crm} guide for the exports (or API objects) each table comes from",
-            tables=missing,
-        )
-
-
-def _locate_rejects(
-    rejects: pd.DataFrame, origins: Mapping[str, tuple[np.ndarray, np.ndarray]]
-) -> pd.DataFrame:
-    """Rejects with the source and row of their record instead of the combined row."""
-    if rejects.empty:
-        return rejects
-    out = rejects.copy()
-    for table, (sources, rows) in origins.items():
-        mine = (out["table"] == table).to_numpy()
-        position = out.loc[mine, "row"].to_numpy(dtype="int64") - 1
-        out.loc[mine, "source"] = sources[position]
-        out.loc[mine, "row"] = rows[position]
-    order = {t: i for i, t in enumerate(TABLES)}
-    out = out.assign(_order=out["table"].map(order))
-    out = out.sort_values(["_order", "source", "row"], kind="stable")
-    return out.drop(columns="_order").reset_index(drop=True)
-
-
-def managers_from_owners(owners: Iterable[pd.DataFrame], *, source: str) -> SourceRows:
-    """The managers table derived from record owners, for when no user list is given.
-
-    Each frame has ``manager_id`` and ``name`` (the owner columns of one
-    source). One manager per id, named as in its first record; ids without a
-    record name get the id as name. Row ``n`` of the derived source is the
-    ``n``-th distinct owner.
-
-    Examples
-    --------
-    >>> deals = pd.DataFrame({"manager_id": ["U2", "U1", "U2"], "name": ["王芳", "李雷", "王芳"]})
-    >>> managers_from_owners([deals], source="owners in Deals.csv").frame
-      manager_id name
-    1         U2   王芳
-    2         U1   李雷
-    """
-    pairs = pd.concat([o[["manager_id", "name"]] for o in owners], ignore_index=True)
-    pairs = pairs[pairs["manager_id"].notna() & (pairs["manager_id"].astype("str") != "")]
-    first = pairs.drop_duplicates("manager_id").reset_index(drop=True)
-    first["name"] = first["name"].where(first["name"].notna(), first["manager_id"])
-    first.index = pd.RangeIndex(1, len(first) + 1)
-    return SourceRows("managers", source, first)
-
-
 def report_rows(
     *,
     source: str,
@@ -587,6 +292,43 @@ def mapping_report(dataset: Dataset) -> pd.DataFrame:
     return pd.concat(pieces, ignore_index=True)[REPORT_COLUMNS]
 
 
+#: The statuses of a :func:`mapping_report` row, in the order summaries show them.
+MAPPING_STATUSES: Final = ("mapped", "used", "derived", "ignored")
+
+
+def mapping_summary(report: pd.DataFrame) -> pd.DataFrame:
+    """How many columns of each source were mapped, used, derived and ignored.
+
+    Parameters
+    ----------
+    report
+        A :func:`mapping_report`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per source, indexed by ``source`` in the order of the report,
+        with one int column per status: ``mapped, used, derived, ignored``
+        (0 where a source has none).
+
+    Examples
+    --------
+    >>> report = pd.DataFrame({
+    ...     "source": ["Deals.csv", "Deals.csv", "Deals.csv", "Accounts.csv"],
+    ...     "status": ["mapped", "mapped", "ignored", "mapped"],
+    ... })
+    >>> mapping_summary(report)
+                  mapped  used  derived  ignored
+    source
+    Deals.csv          2     0        0        1
+    Accounts.csv       1     0        0        0
+    """
+    counts = report.groupby(["source", "status"], sort=False).size().unstack(fill_value=0)
+    counts = counts.reindex(columns=list(MAPPING_STATUSES), fill_value=0).astype("int64")
+    counts.columns.name = None
+    return counts
+
+
 def require_object_columns(
     objmap: ObjectMap, chosen: Mapping[str, str], needed: Iterable[str], *, source: str, crm: str
 ) -> None:
@@ -603,82 +345,3 @@ def require_object_columns(
             crm=crm,
             source=source,
         )
-
-
-# --- incremental sync -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Watermark:
-    """How far a sync of one object got: the latest modification time seen (UTC) and
-    the ids of the records modified at exactly that time."""
-
-    time: pd.Timestamp
-    ids: frozenset[str] = frozenset()
-
-    def is_new(self, times: pd.Series, ids: pd.Series) -> np.ndarray:
-        """Which records (UTC modification times, ids) the previous sync did not see.
-
-        Vendors filter on "modified at or after", so the records at the boundary
-        come back; those whose id was seen at that very time are dropped.
-        """
-        later = (times > self.time).to_numpy(dtype=bool)
-        at_mark = (times == self.time).to_numpy(dtype=bool)
-        return later | (at_mark & ~ids.astype("str").isin(self.ids).to_numpy())
-
-    def advance(self, times: pd.Series, ids: pd.Series) -> Watermark:
-        """The watermark after also seeing these records."""
-        if times.empty or times.isna().all():
-            return self
-        latest = times.max()
-        if latest < self.time:
-            return self
-        at_latest = frozenset(ids[(times == latest).to_numpy()].astype("str"))
-        return Watermark(latest, at_latest | self.ids if latest == self.time else at_latest)
-
-
-@dataclass(frozen=True, slots=True)
-class SyncState:
-    """Where the last sync of each object stopped; pass it as ``modified_since``.
-
-    Examples
-    --------
-    >>> mark = Watermark(pd.Timestamp("2026-07-01 02:00Z"), frozenset({"1"}))
-    >>> state = SyncState("zoho", {"Deals": mark})
-    >>> SyncState.from_json(state.to_json()) == state
-    True
-    """
-
-    crm: str
-    marks: Mapping[str, Watermark] = field(default_factory=dict)
-
-    def mark(self, name: str, since: pd.Timestamp | None = None) -> Watermark | None:
-        """The watermark of one object, or one at ``since`` when the object is new."""
-        if name in self.marks:
-            return self.marks[name]
-        return Watermark(since) if since is not None else None
-
-    def to_json(self) -> str:
-        """The state as JSON (times in ISO 8601 UTC)."""
-        import json
-
-        marks = {
-            name: {"time": mark.time.isoformat(), "ids": sorted(mark.ids)}
-            for name, mark in self.marks.items()
-        }
-        return json.dumps({"crm": self.crm, "marks": marks}, ensure_ascii=False, indent=2)
-
-    @classmethod
-    def from_json(cls, text: str) -> SyncState:
-        """Read a state written by :meth:`to_json`."""
-        import json
-
-        try:
-            data = json.loads(text)
-            marks = {
-                name: Watermark(pd.Timestamp(m["time"]).tz_convert("UTC"), frozenset(m["ids"]))
-                for name, m in data["marks"].items()
-            }
-            return cls(str(data["crm"]), marks)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ConfigError(f"not a sync state written by am_analytics: {exc}") from None

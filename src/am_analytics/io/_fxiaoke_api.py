@@ -24,13 +24,9 @@ import pandas as pd
 
 from ..config import read_toml
 from ..errors import ConfigError, CrmError, CrmFormatError
-from ._crm import (
-    ObjectMap,
-    SyncState,
-    Watermark,
-    assemble,
-    load_mapping,
-)
+from ._crm import ObjectMap, load_mapping
+from ._crm_sources import assemble
+from ._crm_sync import SyncState, Watermark
 from ._fxiaoke_api_rows import mark_derived, owners_as_managers, read_records
 from ._fxiaoke_records import CRM, FxiaokeOptions, api_fields, is_api_name
 from ._http import RetryPolicy, send

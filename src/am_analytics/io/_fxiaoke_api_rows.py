@@ -18,16 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..schemas import column_kinds, required_columns
-from ._crm import (
-    REPORT_COLUMNS,
-    ObjectMap,
-    SourceRows,
-    Watermark,
-    find_header,
-    managers_from_owners,
-    report_rows,
-    require_object_columns,
-)
+from ._crm import REPORT_COLUMNS, ObjectMap, find_header, report_rows, require_object_columns
+from ._crm_sources import SourceRows, managers_from_owners
+from ._crm_sync import Watermark
 from ._fxiaoke_records import CRM, FxiaokeOptions, finish_columns, split_voided
 
 __all__ = ["Batch", "mark_derived", "owners_as_managers", "read_records"]

@@ -18,17 +18,19 @@ import pandas as pd
 
 from ._crm import (
     REPORT_COLUMNS,
-    ExportFile,
     ObjectMap,
-    SourceRows,
-    assemble,
     find_header,
     load_mapping,
+    report_rows,
+    require_object_columns,
+)
+from ._crm_sources import (
+    ExportFile,
+    SourceRows,
+    assemble,
     managers_from_owners,
     object_of_export,
     read_export_files,
-    report_rows,
-    require_object_columns,
     set_aside_rows,
 )
 from ._fxiaoke_records import CRM, FxiaokeOptions, finish_columns, split_voided

@@ -18,7 +18,8 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..schemas import MANAGER_STATUSES, OPPORTUNITY_STATUSES
-from ._crm import CrmMapping, ObjectMap, set_aside_rows
+from ._crm import CrmMapping, ObjectMap
+from ._crm_sources import set_aside_rows
 from .parsing import parse_number
 
 __all__ = [

@@ -3,7 +3,7 @@
 UI exports and API answers carry the same records under different names
 (``Deal Owner.id`` in a file, ``Owner.id`` once the API's JSON is flattened),
 so both go through one conversion: a :class:`RecordBatch` (one file, or one
-module fetched) becomes the :class:`~am_analytics.io._crm.SourceRows` of its
+module fetched) becomes the :class:`~am_analytics.io._crm_sources.SourceRows` of its
 canonical table(s) and the mapping-report rows of its columns.
 """
 
@@ -22,17 +22,19 @@ from ..schemas import column_kinds, key_columns
 from ._crm import (
     REPORT_COLUMNS,
     CrmMapping,
-    ExportFile,
     ObjectMap,
-    SourceRows,
-    assemble,
     find_header,
     load_mapping,
+    report_rows,
+    require_object_columns,
+)
+from ._crm_sources import (
+    ExportFile,
+    SourceRows,
+    assemble,
     managers_from_owners,
     object_of_export,
     read_export_files,
-    report_rows,
-    require_object_columns,
     set_aside_rows,
 )
 from .parsing import parse_number
@@ -160,7 +162,7 @@ class RecordBatch:
     ``frame``'s index is the 1-based row of each record in the source (the file's
     data row, or the position in the fetched stream); ``set_aside`` holds rows
     already left out (malformed CSV lines, deleted records), in the layout of
-    :func:`~am_analytics.io._crm.set_aside_rows`.
+    :func:`~am_analytics.io._crm_sources.set_aside_rows`.
     """
 
     object_name: str

@@ -26,7 +26,8 @@ Examples
 
 from __future__ import annotations
 
-from ._crm import SyncState, mapping_report
+from ._crm import mapping_report
+from ._crm_sync import SyncState
 from ._fxiaoke_api import DEFAULT_MODULES, Fxiaoke
 from ._fxiaoke_export import read_export
 from ._fxiaoke_records import LIFE_STATUS_LABELS

@@ -21,7 +21,8 @@ Examples
 
 from __future__ import annotations
 
-from ._crm import SyncState, mapping_report
+from ._crm import mapping_report
+from ._crm_sync import SyncState
 from ._http import RetryPolicy
 from ._zoho_api import ZohoCRM
 from ._zoho_export import read_export

@@ -6,11 +6,9 @@ import math
 from types import MappingProxyType
 from typing import Any, Final
 
-import krippendorff
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
 from ..errors import ConfigError, DataValidationError
 from ._layout import BoolArray, FloatArray, IntArray, _layout
@@ -272,6 +270,10 @@ def _score_matrix(matrix: pd.DataFrame | npt.ArrayLike) -> FloatArray:
 
 def _icc_statistics(y: FloatArray) -> dict[str, FloatArray]:
     """The six ICCs with F tests and 95% intervals, in ICC_FORMS order (complete matrix)."""
+    # imported here: scipy.stats adds about 0.4 s to importing the package (the metric
+    # registry loads this package), and only reliability needs it
+    from scipy import stats
+
     n, k = y.shape
     grand = y.mean()
     ss_rows = k * ((y.mean(axis=1) - grand) ** 2).sum()
@@ -323,6 +325,8 @@ def _icc2_interval(
     v = (a * msc + b * mse) ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
     if not np.isfinite(v) or v <= 0:
         return math.nan, math.nan
+    from scipy import stats
+
     f_low = stats.f.ppf(upper_q, n - 1, v)
     f_high = stats.f.ppf(upper_q, v, n - 1)
     spread = k * msc + (k * n - k - n) * mse
@@ -404,6 +408,8 @@ def _group_reliability(matrix: FloatArray, min_targets: int) -> list[dict[str, A
 
 def _interval_alpha(matrix: FloatArray, present: BoolArray) -> tuple[float, str]:
     """Krippendorff's interval alpha of a units × coders matrix, or NaN and why not."""
+    import krippendorff  # imported here, as scipy.stats is: only reliability needs it
+
     if not (present.sum(axis=1) >= 2).any():
         return math.nan, "no manager has ratings from two raters; alpha needs pairable ratings"
     unit, coder = np.nonzero(present)

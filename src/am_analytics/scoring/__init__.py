@@ -22,9 +22,10 @@ from ._aggregate import topsis_rank
 from ._explain import Explanation
 from ._fitted import FittedScorecard
 from ._managers import score_managers
+from ._pca import pca_weights
 from ._scorecard import Criterion, Grading, Scorecard, default_scorecard, load_scorecard
 from ._sensitivity import Sensitivity, sensitivity
-from ._weights import SAATY_RANDOM_INDEX, ahp_weights, critic_weights, entropy_weights, pca_weights
+from ._weights import SAATY_RANDOM_INDEX, ahp_weights, critic_weights, entropy_weights
 
 __all__ = [
     "SAATY_RANDOM_INDEX",

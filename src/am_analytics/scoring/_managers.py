@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, DateLike
+from ..dataset import Dataset
 from ..errors import EmptyPeriodError, MissingTableWarning
 from ..metrics import MetricContext, get_metric, manager_metrics
-from ..periods import PeriodLike, period_window, to_period
+from ..periods import DateLike, PeriodLike, period_window, to_period
 from ._explain import strongest_effects
 from ._scorecard import Scorecard, default_scorecard
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import DataValidationError
-from ._fitted import GRADE_TOLERANCE
 
 if TYPE_CHECKING:
     from ._fitted import FittedScorecard
+
+#: Scores this close below a grade's threshold reach it: the single-record and the
+#: frame paths round differently in the last bits, and must grade alike.
+GRADE_TOLERANCE: Final = 1e-9
 
 Normalizer = Callable[[float], float]
 _SQRT2 = math.sqrt(2.0)

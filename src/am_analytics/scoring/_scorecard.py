@@ -309,7 +309,7 @@ class Scorecard:
 
         See :class:`~am_analytics.scoring.FittedScorecard`.
         """
-        from ._fitted import fit_scorecard
+        from ._fitting import fit_scorecard
 
         return fit_scorecard(self, metrics_frame)
 

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ._fitted import GRADE_TOLERANCE, FittedScorecard, fit_scorecard, read_columns
+from ._fitted import FittedScorecard, read_columns
+from ._fitting import fit_scorecard
+from ._one import GRADE_TOLERANCE
 from ._scorecard import Aggregation, Normalization
 
 

@@ -15,6 +15,7 @@
   :func:`portfolio` and :func:`service_plan` turn them into each manager's
   portfolio and the next action per client;
 * :func:`segment_clients` does all of it for a dataset in one call.
+  :func:`segment_summary` gives each segment's clients and share of revenue.
 """
 
 from ._abc import abc_tiers
@@ -37,6 +38,7 @@ from ._rules import (
     rfm_segments,
 )
 from ._service import ServicePolicy, default_service_policy, load_service_policy, service_plan
+from ._summary import segment_summary
 
 __all__ = [
     "BetaGeoModel",
@@ -63,5 +65,6 @@ __all__ = [
     "rfm_summary",
     "segment_clients",
     "segment_history",
+    "segment_summary",
     "service_plan",
 ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final, Self
+from typing import ClassVar, Final, Self
 
 import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1, log_expit
 
 from ..errors import ConfigError
+from ._fitted_model import FittedClvModel
 from ._likelihood import (
     FloatArray,
     IntArray,
@@ -20,10 +21,7 @@ from ._likelihood import (
     _check_population,
     _collapse,
     _dot,
-    _dump,
-    _load,
     _maximize,
-    _positive_params,
     _read_summary,
 )
 
@@ -49,7 +47,7 @@ _PEAK_GRID: Final = np.arange(-200.0, 60.5, 0.5)
 _QUADRATURE_BLOCK: Final = 2048
 
 
-class BetaGeoModel:
+class BetaGeoModel(FittedClvModel):
     """The BG/NBD model of repeat purchases and dropout (Fader, Hardie & Lee 2005a).
 
     Parameters
@@ -93,29 +91,13 @@ class BetaGeoModel:
     1.226
     """
 
+    _KIND: ClassVar[str] = "BetaGeoModel"
+    _PARAMS: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+
     r_: float
     alpha_: float
     a_: float
     b_: float
-    log_likelihood_: float
-    n_clients_: int
-
-    def __init__(self, *, max_iterations: int = 1000) -> None:
-        self.max_iterations = max_iterations
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "r_"):
-            return "BetaGeoModel(unfitted)"
-        return (
-            f"BetaGeoModel(r={self.r_:.4g}, alpha={self.alpha_:.4g}, "
-            f"a={self.a_:.4g}, b={self.b_:.4g})"
-        )
-
-    @property
-    def params_(self) -> dict[str, float]:
-        """The fitted parameters by name: ``r``, ``alpha``, ``a``, ``b``."""
-        self._check_fitted()
-        return {"r": self.r_, "alpha": self.alpha_, "a": self.a_, "b": self.b_}
 
     def fit(self, summary: pd.DataFrame) -> Self:
         """Fit the four parameters to ``summary`` by maximum likelihood.
@@ -197,11 +179,7 @@ class BetaGeoModel:
         >>> BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
         BetaGeoModel(r=0.243, alpha=4.414, a=0.793, b=2.426)
         """
-        values = _positive_params({"r": r, "alpha": alpha, "a": a, "b": b}, model="BetaGeoModel")
-        model = cls()
-        model.r_, model.alpha_, model.a_, model.b_ = values
-        model.log_likelihood_, model.n_clients_ = math.nan, 0
-        return model
+        return cls._with_params({"r": r, "alpha": alpha, "a": a, "b": b})
 
     def expected_purchases(self, t: float, summary: pd.DataFrame) -> pd.Series:
         """Each client's expected number of purchases in the next ``t`` time units.
@@ -287,35 +265,8 @@ class BetaGeoModel:
         )
         return pd.Series(values, index=summary.index.copy(), name="probability_alive")
 
-    def to_json(self) -> str:
-        """The fitted model as JSON (floats written exactly).
-
-        Examples
-        --------
-        >>> model = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
-        >>> BetaGeoModel.from_json(model.to_json()).params_ == model.params_
-        True
-        """
-        self._check_fitted()
-        return _dump("BetaGeoModel", self.params_, self.log_likelihood_, self.n_clients_)
-
-    @classmethod
-    def from_json(cls, text: str) -> BetaGeoModel:
-        """Rebuild a model from :meth:`to_json`'s output."""
-        params, log_likelihood, n_clients = _load("BetaGeoModel", text, ("r", "alpha", "a", "b"))
-        model = cls.from_params(**params)
-        model.log_likelihood_, model.n_clients_ = log_likelihood, n_clients
-        return model
-
     def _params(self) -> tuple[float, float, float, float]:
         return self.r_, self.alpha_, self.a_, self.b_
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "r_"):
-            raise ConfigError(
-                "this BetaGeoModel is not fitted; call fit(summary), or build one with "
-                "BetaGeoModel.from_params(...) or BetaGeoModel.from_json(...)"
-            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, DateLike
+from ..dataset import Dataset
 from ..errors import ConfigError, NonFiniteValueWarning
+from ..periods import DateLike
 from ._abc import abc_tiers
 from ._clustering import ValueSegmenter
 from ._clv import expected_value

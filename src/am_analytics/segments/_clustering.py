@@ -47,8 +47,6 @@ with other jobs; best of three), 1,000,000 clients × 3 features: ``fit`` with
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -60,6 +58,7 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import ConfigError, DataValidationError
 from ._cluster_fitting import _canonical_order, _cluster, _Clusters
+from ._cluster_json import read_segmenter, restore_segmenter, silhouette_series, write_segmenter
 
 __all__ = ["DEFAULT_FEATURES", "NotFittedError", "ValueSegmenter"]
 
@@ -77,12 +76,6 @@ UNTIERED_NAME: Final = "no tier (no orders or missing data)"
 
 
 _METHODS: Final = ("kmeans", "gmm")
-
-
-_FORMAT: Final = "am_analytics.ValueSegmenter"
-
-
-_VERSION: Final = 1
 
 
 class NotFittedError(ConfigError, _SklearnNotFittedError):  # type: ignore[misc]
@@ -277,7 +270,7 @@ class ValueSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             model.covariances,
             model.weights,
         )
-        self.silhouette_ = _silhouette_series(silhouettes)
+        self.silhouette_ = silhouette_series(silhouettes)
         self.tier_names_ = _tier_names(k)
         self.labels_ = self.predict(frame)
         self.tiers_ = self._tier_table(self.labels_, monetary)
@@ -401,36 +394,7 @@ class ValueSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         [1, 1, 2, 2, 3, 3]
         """
         self._check_fitted()
-        tiers = self.tiers_
-        payload = {
-            "format": _FORMAT,
-            "version": _VERSION,
-            "params": {  # as given (numpy integers written as plain ints)
-                "k": self.k if isinstance(self.k, str) else int(self.k),
-                "method": self.method,
-                "features": list(self.features),
-                "random_state": None if self.random_state is None else int(self.random_state),
-            },
-            "k": self.k_,
-            "algorithm": self.algorithm_,
-            "features": [str(f) for f in self.feature_names_in_],
-            "feature_means": _floats(self.feature_means_),
-            "feature_scales": _floats(self.feature_scales_),
-            "centers": _floats(self.centers_),
-            "covariances": None if self.covariances_ is None else _floats(self.covariances_),
-            "weights": None if self.weights_ is None else _floats(self.weights_),
-            "silhouette": {str(k): _float(v) for k, v in self.silhouette_.items()},
-            "tier_names": list(self.tier_names_),
-            "tiers": {
-                "value_tier": tiers.index.tolist(),
-                **{
-                    c: tiers[c].tolist() if c in ("name", "clients") else _floats(tiers[c])
-                    for c in tiers.columns
-                },
-            },
-            "n_fitted": self.n_fitted_,
-        }
-        return json.dumps(payload, ensure_ascii=False, allow_nan=False)
+        return write_segmenter(self)
 
     @classmethod
     def from_json(cls, text: str) -> ValueSegmenter:
@@ -442,11 +406,7 @@ class ValueSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
             The text is not a segmenter written by :meth:`to_json`.
         """
         try:
-            data = json.loads(text)
-            if not isinstance(data, dict) or data.get("format") != _FORMAT:
-                raise ValueError("not a fitted ValueSegmenter")
-            if data.get("version") != _VERSION:
-                raise ValueError(f"format version {data.get('version')}, expected {_VERSION}")
+            data = read_segmenter(text)
             params = data["params"]
             segmenter = cls(
                 k=params["k"],
@@ -455,50 +415,13 @@ class ValueSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
                 random_state=params["random_state"],
             )
             segmenter._checked_params()
-            segmenter._restore(data)
+            restore_segmenter(segmenter, data)
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise ConfigError(
                 f"cannot read the ValueSegmenter JSON: {error}; "
                 "give the text written by ValueSegmenter.to_json()"
             ) from None
         return segmenter
-
-    def _restore(self, data: dict[str, Any]) -> None:
-        """Set the learned attributes from a parsed :meth:`to_json` payload."""
-        k, features = int(data["k"]), tuple(str(f) for f in data["features"])
-        d = len(features)
-        self.k_ = k
-        self.algorithm_ = str(data["algorithm"])
-        self.feature_names_in_ = np.asarray(features, dtype=object)
-        self.n_features_in_ = d
-        self.feature_means_ = _array(data["feature_means"]).reshape(d)
-        self.feature_scales_ = _array(data["feature_scales"]).reshape(d)
-        self.centers_ = _array(data["centers"]).reshape(k, d)
-        covariances, weights = data["covariances"], data["weights"]
-        self.covariances_ = None if covariances is None else _array(covariances).reshape(k, d, d)
-        self.weights_ = None if weights is None else _array(weights).reshape(k)
-        self.silhouette_ = _silhouette_series(
-            {int(key): _nan(value) for key, value in data["silhouette"].items()}
-        )
-        self.tier_names_ = tuple(str(name) for name in data["tier_names"])
-        columns = dict(data["tiers"])
-        index = pd.Index(np.asarray(columns.pop("value_tier"), dtype=np.int64), name="value_tier")
-        self.tiers_ = pd.DataFrame(
-            {
-                c: (
-                    [str(name) for name in v]
-                    if c == "name"
-                    else np.asarray(v, dtype=np.int64)
-                    if c == "clients"
-                    else _array(v)
-                )
-                for c, v in columns.items()
-            },
-            index=index,
-        )
-        self.n_fitted_ = int(data["n_fitted"])
-        if len(self.tier_names_) != k or (self.algorithm_ == "gmm") != (weights is not None):
-            raise ValueError("tier names or mixture parameters do not match k and the algorithm")
 
     # -- internals ---------------------------------------------------------------
 
@@ -631,39 +554,3 @@ def _signed_log1p(x: np.ndarray) -> np.ndarray:
 def _signed_expm1(y: np.ndarray) -> np.ndarray:
     """The inverse of :func:`_signed_log1p`."""
     return np.sign(y) * np.expm1(np.abs(y))
-
-
-def _silhouette_series(values: dict[int, float]) -> pd.Series:
-    index = pd.Index(sorted(values), dtype=np.int64, name="k")
-    return pd.Series([values[k] for k in index], index=index, name="silhouette", dtype=np.float64)
-
-
-def _floats(values: np.ndarray | pd.Series) -> Any:
-    """Nested lists of floats for JSON, NaN and infinities written as null."""
-    return _nulls(np.asarray(values, dtype=np.float64).tolist())
-
-
-def _nulls(values: Any) -> Any:
-    if isinstance(values, list):
-        return [_nulls(v) for v in values]
-    return _float(values)
-
-
-def _float(value: float) -> float | None:
-    """JSON has no NaN or infinity: write them as null."""
-    return float(value) if math.isfinite(value) else None
-
-
-def _array(values: Any) -> np.ndarray:
-    """The inverse of :func:`_floats`: nested lists with nulls back to float64."""
-    return np.array(_unnull(values), dtype=np.float64)
-
-
-def _unnull(values: Any) -> Any:
-    if isinstance(values, list):
-        return [_unnull(v) for v in values]
-    return math.nan if values is None else float(values)
-
-
-def _nan(value: float | None) -> float:
-    return math.nan if value is None else float(value)

@@ -31,8 +31,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ..dataset import DateLike
 from ..errors import ConfigError, DataValidationError
+from ..periods import DateLike, parse_as_of
 
 __all__ = ["client_features", "rfm_summary"]
 
@@ -206,7 +206,7 @@ class _Ledger:
         _check_sales(sales)
         self.categories = sales["client_id"].cat.categories
         self.n_clients = len(self.categories)
-        as_of_day = _day_number(as_of, "as_of")
+        as_of_day = _day_number(as_of)
         self.as_of_day = as_of_day
         times = sales["order_date"].to_numpy(dtype="datetime64[ns]")
         day = times.view(np.int64) // _NS_PER_DAY
@@ -257,15 +257,9 @@ def _check_sales(sales: pd.DataFrame) -> None:
         )
 
 
-def _day_number(value: DateLike, name: str) -> int:
-    """A date as whole days since 1970-01-01."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"cannot read {name}={value!r} as a date; use YYYY-MM-DD") from None
-    if pd.isna(stamp):
-        raise ConfigError(f"{name} is missing; give a date like '2026-11-15'")
-    return int(stamp.normalize().value // _NS_PER_DAY)
+def _day_number(value: DateLike) -> int:
+    """The day of ``as_of`` as whole days since 1970-01-01."""
+    return int(parse_as_of(value).normalize().value // _NS_PER_DAY)
 
 
 def _window_days(window: str | pd.Timedelta) -> int:
@@ -345,8 +339,8 @@ def _net(client: np.ndarray, amount: np.ndarray, n: int) -> np.ndarray:
 def _trend(ledger: _Ledger) -> np.ndarray:
     """Net of the last 12 months over the 12 before, minus 1 (NaN without a positive base)."""
     as_of = pd.Timestamp(ledger.as_of_day * _NS_PER_DAY)
-    year_ago = _day_number(as_of - pd.DateOffset(years=1), "as_of")
-    two_years_ago = _day_number(as_of - pd.DateOffset(years=2), "as_of")
+    year_ago = _day_number(as_of - pd.DateOffset(years=1))
+    two_years_ago = _day_number(as_of - pd.DateOffset(years=2))
     day, client, amount, n = ledger.day, ledger.client, ledger.amount, ledger.n_clients
     recent = day > year_ago
     before = (day > two_years_ago) & ~recent

@@ -6,13 +6,13 @@ import math
 import warnings
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final, Self
+from typing import ClassVar, Final, Self
 
 import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from ..errors import ConfigError
+from ._fitted_model import FittedClvModel
 from ._likelihood import (
     ClvFitWarning,
     FloatArray,
@@ -20,10 +20,7 @@ from ._likelihood import (
     _check_population,
     _collapse,
     _dot,
-    _dump,
-    _load,
     _maximize,
-    _positive_params,
     _read_summary,
 )
 
@@ -32,7 +29,7 @@ _GAMMA_GAMMA_SHAPES: Final = MappingProxyType(
 )
 
 
-class GammaGammaModel:
+class GammaGammaModel(FittedClvModel):
     """The Gamma-Gamma model of spend per purchase (Fader, Hardie & Lee 2005b).
 
     Parameters
@@ -73,25 +70,12 @@ class GammaGammaModel:
     35.22
     """
 
+    _KIND: ClassVar[str] = "GammaGammaModel"
+    _PARAMS: ClassVar[tuple[str, ...]] = ("p", "q", "v")
+
     p_: float
     q_: float
     v_: float
-    log_likelihood_: float
-    n_clients_: int
-
-    def __init__(self, *, max_iterations: int = 1000) -> None:
-        self.max_iterations = max_iterations
-
-    def __repr__(self) -> str:
-        if not hasattr(self, "p_"):
-            return "GammaGammaModel(unfitted)"
-        return f"GammaGammaModel(p={self.p_:.4g}, q={self.q_:.4g}, v={self.v_:.4g})"
-
-    @property
-    def params_(self) -> dict[str, float]:
-        """The fitted parameters by name: ``p``, ``q``, ``v``."""
-        self._check_fitted()
-        return {"p": self.p_, "q": self.q_, "v": self.v_}
 
     @property
     def population_mean_spend_(self) -> float:
@@ -185,11 +169,7 @@ class GammaGammaModel:
         >>> GammaGammaModel.from_params(p=6.25, q=3.74, v=15.44)
         GammaGammaModel(p=6.25, q=3.74, v=15.44)
         """
-        values = _positive_params({"p": p, "q": q, "v": v}, model="GammaGammaModel")
-        model = cls()
-        model.p_, model.q_, model.v_ = values
-        model.log_likelihood_, model.n_clients_ = math.nan, 0
-        return model
+        return cls._with_params({"p": p, "q": q, "v": v})
 
     def expected_spend(self, summary: pd.DataFrame) -> pd.Series:
         """Each client's expected mean spend per future purchase.
@@ -229,33 +209,6 @@ class GammaGammaModel:
         with np.errstate(divide="ignore", invalid="ignore"):
             values = np.where(denominator > 0, (v + x * spend) * p / denominator, np.nan)
         return pd.Series(values, index=summary.index.copy(), name="expected_spend_per_purchase")
-
-    def to_json(self) -> str:
-        """The fitted model as JSON (floats written exactly).
-
-        Examples
-        --------
-        >>> model = GammaGammaModel.from_params(p=6.25, q=3.74, v=15.44)
-        >>> GammaGammaModel.from_json(model.to_json()).params_ == model.params_
-        True
-        """
-        self._check_fitted()
-        return _dump("GammaGammaModel", self.params_, self.log_likelihood_, self.n_clients_)
-
-    @classmethod
-    def from_json(cls, text: str) -> GammaGammaModel:
-        """Rebuild a model from :meth:`to_json`'s output."""
-        params, log_likelihood, n_clients = _load("GammaGammaModel", text, ("p", "q", "v"))
-        model = cls.from_params(**params)
-        model.log_likelihood_, model.n_clients_ = log_likelihood, n_clients
-        return model
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "p_"):
-            raise ConfigError(
-                "this GammaGammaModel is not fitted; call fit(summary), or build one with "
-                "GammaGammaModel.from_params(...) or GammaGammaModel.from_json(...)"
-            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -47,9 +46,6 @@ _GRADIENT_TOLERANCE: Final = 1e-5
 #: A Gamma or Beta shape parameter beyond this makes its distribution a point
 #: mass (coefficient of variation under 1 %): the fit is running off to a limit.
 _SHAPE_LIMIT: Final = 1e4
-
-
-_JSON_VERSION: Final = 1
 
 
 _TABLE: Final = "rfm_summary"
@@ -322,50 +318,3 @@ def _check_discount_rate(value: object) -> float:
             f"discount_rate must be a finite annual rate >= 0 (0.1 for 10 %), not {value!r}"
         )
     return float(value)
-
-
-def _positive_params(values: Mapping[str, object], *, model: str) -> list[float]:
-    """The parameters as floats, each checked to be finite and positive."""
-    out = []
-    for name, value in values.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float | np.integer | np.floating)
-            or not math.isfinite(value)
-            or value <= 0
-        ):
-            raise ConfigError(f"{model}: {name} must be a finite number > 0, not {value!r}")
-        out.append(float(value))
-    return out
-
-
-def _dump(kind: str, params: Mapping[str, float], log_likelihood: float, n_clients: int) -> str:
-    payload = {
-        "format": f"am_analytics.{kind}",
-        "version": _JSON_VERSION,
-        "params": dict(params),
-        # JSON has no NaN: a model built from given parameters has no likelihood
-        "log_likelihood": log_likelihood if math.isfinite(log_likelihood) else None,
-        "n_clients": n_clients,
-    }
-    return json.dumps(payload, allow_nan=False)
-
-
-def _load(kind: str, text: str, names: tuple[str, ...]) -> tuple[dict[str, float], float, int]:
-    try:
-        data = json.loads(text)
-        if not isinstance(data, dict) or data.get("format") != f"am_analytics.{kind}":
-            raise ValueError(f"not a {kind}")
-        if data.get("version") != _JSON_VERSION:
-            raise ValueError(f"format version {data.get('version')}, expected {_JSON_VERSION}")
-        params = {name: float(data["params"][name]) for name in names}
-        log_likelihood = data["log_likelihood"]
-        return (
-            params,
-            math.nan if log_likelihood is None else float(log_likelihood),
-            int(data["n_clients"]),
-        )
-    except (ValueError, KeyError, TypeError) as error:
-        raise ConfigError(
-            f"cannot read the {kind} JSON: {error}; give the text written by {kind}.to_json()"
-        ) from None

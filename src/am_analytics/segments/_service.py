@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import read_packaged_toml, read_toml
-from ..dataset import DateLike
 from ..errors import ConfigError, DataValidationError
+from ..periods import DateLike, parse_as_of
 from ._portfolio import RFM_SEGMENTS, _positions, _require
 
 ServiceLevel: TypeAlias = Literal["key_account", "standard"]
@@ -330,7 +330,7 @@ def service_plan(
     """
     _require(segments, ["segment"], "segments", index="client_id")
     policy = policy if policy is not None else default_service_policy()
-    start = _as_of(as_of)
+    start = parse_as_of(as_of)
     rules = policy.table()
     positions = _served(segments["segment"], rules.index)
     key = rules["service_level"].eq("key_account").to_numpy()[positions]
@@ -373,14 +373,3 @@ def _texts(texts: pd.Series, positions: np.ndarray) -> pd.Categorical:
     """The policy's texts for each client, as a categorical of the distinct texts."""
     codes, distinct = pd.factorize(texts)
     return pd.Categorical.from_codes(codes[positions], categories=distinct)
-
-
-def _as_of(value: DateLike) -> pd.Timestamp:
-    """``as_of`` as a Timestamp, or a ConfigError saying what was wrong."""
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise ConfigError(f"as_of {value!r} is not a date; write it like 2026-11-15") from None
-    if pd.isna(stamp):
-        raise ConfigError("as_of must be a date, not missing")
-    return stamp

@@ -1,0 +1,18 @@
+"""The ``am-analytics`` command line: a thin layer over the library.
+
+Each command lives in its own module and only formats what the library
+returns. Exit codes: 0 success, 1 the data has rejected rows, 2 the input is
+unusable (missing tables or columns, unreadable files, bad options).
+"""
+
+from . import import_, sample, score, segments, validate
+from ._app import EXIT_OK, EXIT_REJECTS, EXIT_UNUSABLE, app, main
+
+__all__ = ["EXIT_OK", "EXIT_REJECTS", "EXIT_UNUSABLE", "app", "main"]
+
+# the commands, in the order `am-analytics --help` lists them
+app.command()(validate.validate)
+app.command()(score.score)
+app.command()(segments.segments)
+app.command()(sample.sample)
+app.command("import")(import_.import_)

@@ -1,0 +1,5 @@
+"""``python -m am_analytics.cli``: the ``am-analytics`` command line."""
+
+from . import main
+
+main()

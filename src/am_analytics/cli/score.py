@@ -1,0 +1,106 @@
+"""``am-analytics score``: rank and grade every manager of one period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from ._options import AnalysisAsOf, DataFolder
+from ._output import (
+    analysis_date,
+    check_output_files,
+    console,
+    status,
+    today,
+    warnings_shown,
+    write_csv,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..dataset import Dataset
+
+
+def score(
+    directory: DataFolder,
+    period: Annotated[str, typer.Option(help="Period to evaluate: 2026Q3, 2026-07 or 2026.")],
+    scorecard: Annotated[
+        Path | None,
+        typer.Option(help="Scorecard TOML file. Default: the shipped default scorecard."),
+    ] = None,
+    as_of: AnalysisAsOf = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the full scored table to this CSV file (an existing file is replaced; "
+            "a table file of DIRECTORY is refused)."
+        ),
+    ] = None,
+) -> None:
+    """Score every manager of one period: rank, grade, and what lifted or held back each.
+
+    Loads DIRECTORY, computes the metrics of PERIOD, fits the scorecard on that
+    period's active managers and scores them, measured to --as-of (default:
+    the last sale date). Managers without a sale in the period are listed
+    unscored; those who have left are named. Rows rejected while loading are
+    left out (run `validate` to see them). Exits 0 on success, 2 when the
+    input or the scorecard cannot be used or the period has no sales.
+    """
+    from ..dataset import load
+    from ..scoring import default_scorecard, load_scorecard, score_managers
+
+    screen = console()
+    check_output_files([out], inputs=[directory, scorecard])
+    card = load_scorecard(scorecard) if scorecard is not None else default_scorecard()
+    with status(f"Reading and validating {directory} ..."):
+        data = load(directory, as_of=as_of or today())
+    when = analysis_date(screen, data, as_of)
+    with status(f"Scoring {period} ..."), warnings_shown(screen):
+        table = score_managers(data, period, card if scorecard is not None else None, as_of=when)
+    _print_scores(screen, table, period)
+    _print_left_out_managers(screen, table, data, period)
+    if out is not None:
+        write_csv(screen, table, out, "managers")
+
+
+def _print_left_out_managers(
+    screen: Console, table: pd.DataFrame, data: Dataset, period: str
+) -> None:
+    """Name the managers who are not rows of the score table, by reason."""
+    from ..scoring._managers import LEFT, NOT_YET_HIRED
+
+    names = data.managers.set_index("manager_id")["name"]
+    left_out = pd.Series(table.attrs.get("left_out", {}), dtype=object)
+    for reason, one, many in (
+        (LEFT, "manager who has left is", "managers who have left are"),
+        (NOT_YET_HIRED, f"manager hired after {period} is", f"managers hired after {period} are"),
+    ):
+        ids = left_out.index[left_out == reason]
+        if len(ids):
+            named = ", ".join(f"{i} {names.loc[i]}" for i in ids)
+            screen.print(f"{len(ids)} {one if len(ids) == 1 else many} not scored: {named}")
+
+
+def _print_scores(screen: Console, table: pd.DataFrame, period: str) -> None:
+    """The score table: rank, manager, score and grade, and what lifted or held back each."""
+    view = Table(title=f"Managers, {period}")
+    for name in ("rank", "manager", "name", "team", "score", "grade", "lifted by", "held back by"):
+        view.add_column(name, justify="right" if name in ("rank", "score") else "left")
+    for manager_id, row in table.iterrows():
+        scored = not pd.isna(row["score"])
+        view.add_row(
+            str(row["rank"]) if scored else "-",
+            str(manager_id),
+            str(row["name"]),
+            "" if pd.isna(row["team"]) else str(row["team"]),
+            f"{row['score']:.1f}" if scored else f"unscored: {row['note'] or row['missing']}",
+            "" if pd.isna(row["grade"]) else str(row["grade"]),
+            str(row["lifted_by"]),
+            str(row["held_back_by"]),
+        )
+    screen.print(view)
