@@ -197,7 +197,7 @@ def peer_inputs(data: am_analytics.Dataset, ids: str) -> PeerInputs:
 
 def am_analytics_metrics(data: am_analytics.Dataset, period: str) -> pd.DataFrame:
     """The measured call."""
-    return manager_metrics(data, period, metrics=list(METRICS))
+    return manager_metrics(data, period=period, metrics=list(METRICS))
 
 
 def polars_metrics(sales: pl.DataFrame, managers: pl.DataFrame, w: Windows) -> pl.DataFrame:

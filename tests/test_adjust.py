@@ -69,7 +69,7 @@ def team_goals(targets: list[float], *, owners: list[str] = TEAM) -> pd.DataFram
 def test_market_part_by_hand() -> None:
     """Peers at 50% of plan: -25% on the remaining half; own results are left out."""
     goals = team_goals([1000.0, 2000.0, 2000.0, 2000.0])
-    out = recommend_adjustments(goals, team_data(), as_of=MID)
+    out = recommend_adjustments(team_data(), goals=goals, as_of=MID)
     assert out["elapsed_share"].tolist() == pytest.approx([0.5] * 4)
     assert out["expected_to_date"].tolist() == pytest.approx([500.0, 1000.0, 1000.0, 1000.0])
     assert out["actual_to_date"].tolist() == [500.0] * 4  # the 2026-09-20 sale is after MID
@@ -81,7 +81,7 @@ def test_market_part_by_hand() -> None:
     assert out["triggered"].all()
     # half the period left: M1 -25% capped at -15%, M2 -20% capped at -15%
     policy = AdjustmentPolicy(cap=0.30)
-    loose = recommend_adjustments(goals, team_data(), as_of=MID, policy=policy)
+    loose = recommend_adjustments(team_data(), goals=goals, as_of=MID, policy=policy)
     assert loose["change_share"].tolist() == pytest.approx([-0.25, -0.2, -0.2, -0.2])
     assert loose["proposed_target"].tolist() == pytest.approx([750.0, 1600.0, 1600.0, 1600.0])
     assert out["proposed_target"].tolist() == pytest.approx([850.0, 1700.0, 1700.0, 1700.0])
@@ -93,7 +93,7 @@ def test_market_part_by_hand() -> None:
     assert "linear fallback (no previous-year history" in out["reason"].iloc[0]
     assert "3 of 3 peers fall back to linear" in out["reason"].iloc[0]
     forced = recommend_adjustments(
-        goals, team_data(), as_of=MID, policy=AdjustmentPolicy(expectation="linear")
+        team_data(), goals=goals, as_of=MID, policy=AdjustmentPolicy(expectation="linear")
     )
     pdt.assert_frame_equal(
         forced.drop(columns="reason"), out.drop(columns="reason"), check_dtype=False
@@ -104,7 +104,7 @@ def test_market_part_by_hand() -> None:
 def test_individually_ahead_in_flat_market_gets_no_raise() -> None:
     """Ratchet guard: M1 at 5x plan while the peers are on plan gets no proposal."""
     goals = team_goals([200.0, 1000.0, 1000.0, 1000.0])
-    out = recommend_adjustments(goals, team_data(), as_of=MID).set_index("goal_id")
+    out = recommend_adjustments(team_data(), goals=goals, as_of=MID).set_index("goal_id")
     assert out.loc["G1", "own_deviation"] == pytest.approx(4.0)
     assert out.loc["G1", "market_deviation"] == pytest.approx(0.0)
     assert not out.loc["G1", "triggered"]
@@ -115,20 +115,20 @@ def test_individually_ahead_in_flat_market_gets_no_raise() -> None:
 def test_early_in_period_and_too_few_peers_give_no_proposal() -> None:
     """Before min_elapsed, or with fewer than min_peers peers, nothing moves."""
     goals = team_goals([4000.0] * 4)
-    early = recommend_adjustments(goals, team_data(), as_of="2026-07-15")
+    early = recommend_adjustments(team_data(), goals=goals, as_of="2026-07-15")
     assert not early["triggered"].any() and (early["change"] == 0).all()
     assert "waits for 25%" in early["reason"].iloc[0]
     lonely = recommend_adjustments(
-        goals, team_data(), as_of=MID, policy=AdjustmentPolicy(min_peers=4)
+        team_data(), goals=goals, as_of=MID, policy=AdjustmentPolicy(min_peers=4)
     )
     assert lonely["market_deviation"].isna().all() and not lonely["triggered"].any()
     # by region, M5 (West) joins the market of the others and vice versa
     with_m5 = team_goals([4000.0] * 5, owners=[*TEAM, "M5"])
     region = recommend_adjustments(
-        with_m5, team_data(), as_of=MID, policy=AdjustmentPolicy(level="region")
+        team_data(), goals=with_m5, as_of=MID, policy=AdjustmentPolicy(level="region")
     )
     assert region["n_peers"].tolist() == [4] * 5
-    by_team = recommend_adjustments(with_m5, team_data(), as_of=MID)
+    by_team = recommend_adjustments(team_data(), goals=with_m5, as_of=MID)
     assert by_team["n_peers"].tolist() == [3, 3, 3, 3, 0]
 
 
@@ -145,7 +145,7 @@ def test_goals_not_running_or_not_in_policy_are_left_out() -> None:
     team = goals.iloc[[3]].assign(goal_id="T1", owner_id="East", owner_kind="team")
     done = goals.iloc[[3]].assign(goal_id="D1", period_end=MID)
     frame = pd.concat([goals, revised, later, csat, team, done], ignore_index=True)
-    out = recommend_adjustments(frame, team_data(), as_of=MID)
+    out = recommend_adjustments(team_data(), goals=frame, as_of=MID)
     assert out["goal_id"].tolist() == ["G1", "G2", "G3", "G4"]
     assert out["revision"].tolist() == [2, 1, 1, 1]
     assert out["old_target"].tolist() == [600.0, 1000.0, 1000.0, 1000.0]
@@ -193,7 +193,7 @@ def test_seasonal_expectation_is_not_a_market_move() -> None:
     # 2026 repeats 2025 so far: 100 + 100 by 2026-08-15 (day 46 of 92)
     data = seasonal_data([("2026-07-01", 100.0), ("2026-08-01", 100.0)])
     goals = team_goals([800.0 * f for f in FACTOR])
-    out = recommend_adjustments(goals, data, as_of=MID)
+    out = recommend_adjustments(data, goals=goals, as_of=MID)
     # 2025-08-15 is day 46 of 2025Q3 too: 200 of 800 sold, a seasonal share of 1/4
     assert (out["expected_basis"] == "owner_seasonal").all()
     assert out["expected_to_date"].tolist() == pytest.approx([200.0 * f for f in FACTOR])
@@ -203,7 +203,7 @@ def test_seasonal_expectation_is_not_a_market_move() -> None:
     assert "seasonal, from the owner's previous years" in out["reason"].iloc[0]
     # linear: 800 × 1/2 expected, 200 sold: -50% everywhere, every target cut by the cap
     linear = recommend_adjustments(
-        goals, data, as_of=MID, policy=AdjustmentPolicy(expectation="linear")
+        data, goals=goals, as_of=MID, policy=AdjustmentPolicy(expectation="linear")
     )
     assert linear["market_deviation"].tolist() == pytest.approx([-0.5] * 4)
     assert linear["triggered"].all()
@@ -215,7 +215,7 @@ def test_market_wide_downturn_still_triggers() -> None:
     data = seasonal_data([("2026-07-01", 100.0), ("2026-08-01", 100.0), ("2026-09-01", 140.0)])
     goals = team_goals([800.0 * f for f in FACTOR])
     as_of = pd.Timestamp("2026-09-10")  # day 72 of 92
-    out = recommend_adjustments(goals, data, as_of=as_of)
+    out = recommend_adjustments(data, goals=goals, as_of=as_of)
     # last year by 2025-09-10: 400 of 800 (share 1/2); this year 340 against 400: -15%
     assert out["expected_to_date"].tolist() == pytest.approx([400.0 * f for f in FACTOR])
     assert out["actual_to_date"].tolist() == pytest.approx([340.0 * f for f in FACTOR])
@@ -231,9 +231,9 @@ def test_market_wide_downturn_still_triggers() -> None:
 def test_sample_seasonality_is_not_read_as_a_market() -> None:
     """On 2026-08-20 far fewer sample goals trigger against the seasonal expectation."""
     data = am_analytics.load_sample()
-    seasonal = recommend_adjustments(data.goals, data, as_of="2026-08-20")
+    seasonal = recommend_adjustments(data, as_of="2026-08-20")
     linear = recommend_adjustments(
-        data.goals, data, as_of="2026-08-20", policy=AdjustmentPolicy(expectation="linear")
+        data, as_of="2026-08-20", policy=AdjustmentPolicy(expectation="linear")
     )
     assert seasonal["goal_id"].tolist() == linear["goal_id"].tolist()
     assert len(seasonal) == 38
@@ -265,7 +265,7 @@ def test_never_beyond_cap_never_without_trigger(
     """Changes stay within ±cap, and happen only when |market| > trigger after min_elapsed."""
     policy = AdjustmentPolicy(trigger=trigger, cap=cap, min_elapsed=min_elapsed)
     as_of = START + pd.Timedelta(days=day)
-    out = recommend_adjustments(team_goals(targets), team_data(), as_of=as_of, policy=policy)
+    out = recommend_adjustments(team_data(), goals=team_goals(targets), as_of=as_of, policy=policy)
     assert len(out) == 4
     share = out["change_share"].to_numpy()
     assert np.all(np.abs(share) <= cap + 1e-12)
@@ -303,9 +303,9 @@ def test_policy_is_checked(options: dict[str, object], match: str) -> None:
 def test_apply_keeps_every_revision_and_passes_the_schema() -> None:
     """Approved proposals add revision rows; the original rows are unchanged."""
     goals = team_goals([1000.0, 2000.0, 2000.0, 2000.0])
-    proposals = recommend_adjustments(goals, team_data(), as_of=MID)
+    proposals = recommend_adjustments(team_data(), goals=goals, as_of=MID)
     approved = ["G3", "G1"]
-    out = apply_adjustments(goals, proposals, approved=approved, as_of="2026-08-16")
+    out = apply_adjustments(goals, proposals=proposals, approved=approved, as_of="2026-08-16")
     assert len(out) == len(goals) + len(approved)
     pdt.assert_frame_equal(out.iloc[: len(goals)][goals.columns], goals)
     assert out.iloc[: len(goals)]["previous_target"].isna().all()
@@ -319,18 +319,43 @@ def test_apply_keeps_every_revision_and_passes_the_schema() -> None:
     assert out.dtypes.drop("previous_target").equals(goals.dtypes)
     table_schema("goals").validate(out.drop(columns="previous_target"))
     # the adjusted targets are now in force, and a second round builds on them
-    again = recommend_adjustments(out, team_data(), as_of="2026-08-20")
+    again = recommend_adjustments(team_data(), goals=out, as_of="2026-08-20")
     assert again.set_index("goal_id").loc["G1", "revision"] == 2
     assert again.set_index("goal_id").loc["G1", "old_target"] == pytest.approx(850.0)
+
+
+def test_old_calls_still_work_and_warn() -> None:
+    """recommend_adjustments(goals, dataset) and apply_adjustments(goals, proposals) warn
+    with the new call and give the same frames."""
+    goals = team_goals([1000.0, 2000.0, 2000.0, 2000.0])
+    proposals = recommend_adjustments(team_data(), goals=goals, as_of=MID)
+    with pytest.warns(FutureWarning) as caught:
+        old = recommend_adjustments(goals, team_data(), as_of=MID)
+    pdt.assert_frame_equal(old, proposals)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "put the dataset first and pass the goals by keyword: "
+        "recommend_adjustments(dataset, goals=goals, ...); the old form stops working in 0.3"
+    )
+    expected = apply_adjustments(goals, proposals=proposals, approved=["G1"], as_of=MID)
+    with pytest.warns(FutureWarning) as caught:
+        applied = apply_adjustments(goals, proposals, approved=["G1"], as_of=MID)
+    pdt.assert_frame_equal(applied, expected)
+    assert applied["target"].iloc[-1] == pytest.approx(850.0)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "pass proposals by keyword: apply_adjustments(goals, proposals=proposals, ...); "
+        "positional calls stop working in 0.3"
+    )
 
 
 def test_apply_on_the_sample_keeps_history() -> None:
     """On the sample, applying every triggered proposal only appends rows."""
     data = am_analytics.load_sample()
-    proposals = recommend_adjustments(data.goals, data, as_of="2026-08-20")
+    proposals = recommend_adjustments(data, as_of="2026-08-20")
     approved = proposals.loc[proposals["triggered"], "goal_id"].tolist()
     assert approved
-    out = apply_adjustments(data.goals, proposals, approved=approved, as_of="2026-08-20")
+    out = apply_adjustments(data.goals, proposals=proposals, approved=approved, as_of="2026-08-20")
     assert len(out) == len(data.goals) + len(approved)
     pdt.assert_frame_equal(out.iloc[: len(data.goals)][data.goals.columns], data.goals)
     table_schema("goals").validate(out.drop(columns="previous_target"))
@@ -340,16 +365,16 @@ def test_apply_on_the_sample_keeps_history() -> None:
 def test_apply_refuses_untriggered_stale_or_backdated() -> None:
     """Only triggered, current proposals can be applied, and not before their revision."""
     goals = team_goals([200.0, 1000.0, 1000.0, 1000.0])
-    proposals = recommend_adjustments(goals, team_data(), as_of=MID)
+    proposals = recommend_adjustments(team_data(), goals=goals, as_of=MID)
     with pytest.raises(ConfigError, match="G1"):
-        apply_adjustments(goals, proposals, approved=["G1"], as_of=MID)
+        apply_adjustments(goals, proposals=proposals, approved=["G1"], as_of=MID)
     drop = team_goals([4000.0] * 4)
-    proposals = recommend_adjustments(drop, team_data(), as_of=MID)
-    once = apply_adjustments(drop, proposals, approved="G2", as_of=MID)
+    proposals = recommend_adjustments(team_data(), goals=drop, as_of=MID)
+    once = apply_adjustments(drop, proposals=proposals, approved="G2", as_of=MID)
     with pytest.raises(ConfigError, match="latest"):
-        apply_adjustments(once, proposals, approved=["G2"], as_of=MID)
+        apply_adjustments(once, proposals=proposals, approved=["G2"], as_of=MID)
     with pytest.raises(ConfigError, match="predate"):
-        apply_adjustments(drop, proposals, approved=["G2"], as_of="2026-06-01")
+        apply_adjustments(drop, proposals=proposals, approved=["G2"], as_of="2026-06-01")
 
 
 def test_applied_adjustments_leave_past_attainment_unchanged() -> None:
@@ -358,14 +383,16 @@ def test_applied_adjustments_leave_past_attainment_unchanged() -> None:
     from am_analytics.goals import AttainmentOptions, attainment
 
     data = am_analytics.load_sample()
-    proposals = recommend_adjustments(data.goals, data, as_of="2026-08-20")
+    proposals = recommend_adjustments(data, as_of="2026-08-20")
     approved = proposals.loc[proposals["triggered"], "goal_id"].tolist()
-    revised = apply_adjustments(data.goals, proposals, approved=approved, as_of="2026-08-20")
+    revised = apply_adjustments(
+        data.goals, proposals=proposals, approved=approved, as_of="2026-08-20"
+    )
     running = data.goals["goal_id"].isin(approved)
     options = AttainmentOptions(pipeline=False)
-    before = attainment(data.goals[running], data, as_of="2026-09-30", options=options)
+    before = attainment(data, goals=data.goals[running], as_of="2026-09-30", options=options)
     after = attainment(
-        revised[revised["goal_id"].isin(approved)], data, as_of="2026-09-30", options=options
+        data, goals=revised[revised["goal_id"].isin(approved)], as_of="2026-09-30", options=options
     )
     past = before["date"] < "2026-08-20"
     columns = ["goal_id", "date", "target", "actual_to_date", "attainment"]

@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 
 import am_analytics as am
-from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.errors import ConfigError, DataValidationError, MissingTableError
 from am_analytics.goals._actuals import owner_actuals
 from am_analytics.goals._attainment import (
     AttainmentOptions,
     StatusThresholds,
     attainment,
-    latest_status,
     register_goal_metrics,
 )
+from am_analytics.goals._status import goal_status, latest_status
 from am_analytics.metrics import MetricContext, get_metric
 from am_analytics.periods import Window
 
@@ -95,7 +95,7 @@ def _row(result: pd.DataFrame, goal: str, date: str) -> pd.Series:
 
 def test_hand_computed_across_quarter_boundary(small: am.Dataset) -> None:
     """At 10-10: 40 of 61 days, actual 3500, target 5000 (revised), linear expected."""
-    result = attainment(small.goals, small, as_of="2026-10-10", options=LINEAR)
+    result = attainment(small, as_of="2026-10-10", options=LINEAR)
     row = _row(result, "G1", "2026-10-10")
     assert row["actual_to_date"] == pytest.approx(3500.0)
     assert row["target"] == 5000.0 and row["revision"] == 2
@@ -117,7 +117,7 @@ def test_hand_computed_across_quarter_boundary(small: am.Dataset) -> None:
 
 def test_target_in_force_follows_revisions(small: am.Dataset) -> None:
     """Dates before the revision keep 6100; from its set_on day, 5000."""
-    result = attainment(small.goals, small, as_of="2026-10-10", options=LINEAR)
+    result = attainment(small, as_of="2026-10-10", options=LINEAR)
     g1 = result[result["goal_id"] == "G1"].set_index("date")
     assert g1.loc["2026-09-13", ["revision", "target"]].tolist() == [1, 6100.0]
     assert g1.loc["2026-09-20", ["revision", "target"]].tolist() == [2, 5000.0]
@@ -126,7 +126,7 @@ def test_target_in_force_follows_revisions(small: am.Dataset) -> None:
 
 def test_period_end_identities(small: am.Dataset) -> None:
     """At the period end attainment = actual / target and the interval collapses on it."""
-    result = attainment(small.goals, small, as_of="2026-11-15")
+    result = attainment(small, as_of="2026-11-15")
     ended = result[result["date"] == result["period_end"]]
     assert set(ended["goal_id"]) == {"G1", "G2", "G3"}
     g1 = ended.set_index("goal_id").loc["G1"]
@@ -139,13 +139,13 @@ def test_period_end_identities(small: am.Dataset) -> None:
 
 def test_lower_is_better_inversion(small: am.Dataset) -> None:
     """Two complaints against a budget of 4: attainment 4 / 2; pace expected / actual."""
-    result = attainment(small.goals, small, as_of="2026-10-10", options=LINEAR)
+    result = attainment(small, as_of="2026-10-10", options=LINEAR)
     row = _row(result, "G3", "2026-10-10")
     assert row["direction"] == "lower"
     assert row["actual_to_date"] == 2.0
     assert row["attainment"] == pytest.approx(2.0)
     assert row["pace"] == pytest.approx((4 * 40 / 61) / 2)
-    end = attainment(small.goals, small, as_of="2026-11-15")
+    end = attainment(small, as_of="2026-11-15")
     last = end[end["goal_id"] == "G3"].iloc[-1]
     assert last["probability_of_hitting"] == 1.0  # 2 <= 4 for sure at the end
 
@@ -154,7 +154,7 @@ def test_status_thresholds_are_configurable_and_checked(small: am.Dataset) -> No
     """A stricter 'ahead' turns the 1.07 pace into on_track; disordered cut-offs fail."""
     strict = StatusThresholds(ahead=1.2)
     options = AttainmentOptions(seasonal=False, thresholds=strict)
-    result = attainment(small.goals, small, as_of="2026-10-10", options=options)
+    result = attainment(small, as_of="2026-10-10", options=options)
     assert _row(result, "G1", "2026-10-10")["status"] == "on_track"
     with pytest.raises(ConfigError, match="ordered"):
         StatusThresholds(on_track=0.8, at_risk=0.9)
@@ -162,7 +162,7 @@ def test_status_thresholds_are_configurable_and_checked(small: am.Dataset) -> No
 
 def test_latest_status_one_row_per_goal(small: am.Dataset) -> None:
     """latest_status keeps each goal's last step on or before as_of."""
-    result = attainment(small.goals, small, as_of="2026-11-15", options=LINEAR)
+    result = attainment(small, as_of="2026-11-15", options=LINEAR)
     now = latest_status(result, as_of="2026-10-20")
     assert now["goal_id"].tolist() == ["G1", "G2", "G3"]
     assert (now["date"] == pd.Timestamp("2026-10-18")).all()
@@ -171,7 +171,7 @@ def test_latest_status_one_row_per_goal(small: am.Dataset) -> None:
 def test_missing_columns_and_bad_freq(small: am.Dataset) -> None:
     """A goals table without target, or an unknown freq, gets a clear error."""
     with pytest.raises(DataValidationError, match="target"):
-        attainment(small.goals.drop(columns="target"), small, as_of="2026-10-10")
+        attainment(small, goals=small.goals.drop(columns="target"), as_of="2026-10-10")
     with pytest.raises(ConfigError, match="freq 'fortnightly' is not a pandas frequency"):
         AttainmentOptions(freq="fortnightly")
 
@@ -179,35 +179,96 @@ def test_missing_columns_and_bad_freq(small: am.Dataset) -> None:
 def test_old_keywords_still_work_and_warn(small: am.Dataset) -> None:
     """The former keywords give the same frame as options=, with a FutureWarning naming it."""
     expected = attainment(
-        small.goals, small, as_of="2026-10-10", options=AttainmentOptions(freq="D", seasonal=False)
+        small, as_of="2026-10-10", options=AttainmentOptions(freq="D", seasonal=False)
     )
     with pytest.warns(FutureWarning) as caught:
-        old = attainment(
-            small.goals, small, as_of="2026-10-10", freq="D", seasonal=False, n_draws=200
-        )
+        old = attainment(small, as_of="2026-10-10", freq="D", seasonal=False, n_draws=200)
     pd.testing.assert_frame_equal(old, expected)
     assert len(caught) == 1 and caught[0].filename == __file__
     assert str(caught[0].message) == (
         "give attainment() options=AttainmentOptions(freq='D', seasonal=False) instead of "
         "keywords (n_draws had no effect: drop it); the old form stops working in 0.3"
     )
-    with pytest.warns(
-        FutureWarning, match=r"give latest_status\(\) options=AttainmentOptions\(seasonal=False\)"
-    ):
+    with pytest.warns(FutureWarning) as caught:
         now = latest_status(small.goals, small, as_of="2026-10-10", seasonal=False)
-    pd.testing.assert_frame_equal(
-        now, latest_status(small.goals, small, as_of="2026-10-10", options=LINEAR)
+    pd.testing.assert_frame_equal(now, goal_status(small, as_of="2026-10-10", options=LINEAR))
+    assert [str(w.message).split(";")[0] for w in caught] == [
+        "give latest_status() options=AttainmentOptions(seasonal=False) instead of keywords",
+        "for a goals table call goal_status(dataset, as_of=..., goals=goals)",
+    ]
+    assert {w.filename for w in caught} == {__file__}
+
+
+def test_old_goals_first_order_still_works_and_warns(small: am.Dataset) -> None:
+    """attainment(goals, dataset) gives the dataset-first frame, warning with the new call."""
+    edited = small.goals[small.goals["goal_id"] != "G3"]
+    expected = attainment(small, goals=edited, as_of="2026-10-10", options=LINEAR)
+    with pytest.warns(FutureWarning) as caught:
+        old = attainment(edited, small, as_of="2026-10-10", options=LINEAR)
+    pd.testing.assert_frame_equal(old, expected)
+    assert set(old["goal_id"]) == {"G1", "G2"}
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "put the dataset first and pass the goals by keyword: "
+        "attainment(dataset, goals=goals, ...); "
+        "the old form stops working in 0.3"
     )
+    with pytest.warns(FutureWarning, match=r"attainment\(dataset, goals=goals"):
+        by_keyword = attainment(edited, dataset=small, as_of="2026-10-10", options=LINEAR)
+    pd.testing.assert_frame_equal(by_keyword, expected)
+
+
+def test_goal_status_is_attainment_then_latest_status(small: am.Dataset) -> None:
+    """goal_status(dataset) equals latest_status of the attainment result; goals= overrides."""
+    steps = attainment(small, as_of="2026-10-20", options=LINEAR)
+    expected = latest_status(steps, as_of="2026-10-20")
+    now = goal_status(small, as_of="2026-10-20", options=LINEAR)
+    assert now["goal_id"].tolist() == ["G1", "G2", "G3"]
+    assert (now["date"] == pd.Timestamp("2026-10-20")).all()
+    pd.testing.assert_frame_equal(now, expected)
+    only_g1 = goal_status(small, as_of="2026-10-20", goals=small.goals.iloc[:2], options=LINEAR)
+    pd.testing.assert_frame_equal(only_g1, expected.iloc[:1])
+
+
+def test_latest_status_takes_an_attainment_result_only(small: am.Dataset) -> None:
+    """A goals table alone is a ConfigError naming goal_status; a dataset beside a result warns."""
+    with pytest.raises(ConfigError, match=r"call goal_status\(dataset, as_of=\.\.\.\)"):
+        latest_status(small.goals, as_of="2026-10-20")
+    steps = attainment(small, as_of="2026-11-15", options=LINEAR)
+    with pytest.warns(FutureWarning, match="drop the dataset and options, they had no effect"):
+        old = latest_status(steps, small, as_of="2026-10-20")
+    pd.testing.assert_frame_equal(old, latest_status(steps, as_of="2026-10-20"))
+
+
+def test_a_dataset_without_goals_names_the_missing_table() -> None:
+    """attainment and goal_status without goals= on a dataset with no goals table say so."""
+    bare = am.from_frames(
+        managers=pd.DataFrame({"manager_id": ["M1"], "name": ["王芳"]}),
+        clients=pd.DataFrame({"client_id": ["C1"], "manager_id": ["M1"]}),
+        sales=pd.DataFrame(
+            {
+                "order_id": ["S1"],
+                "client_id": ["C1"],
+                "manager_id": ["M1"],
+                "order_date": ["2026-09-05"],
+                "amount": [1.0],
+            }
+        ),
+    )
+    with pytest.raises(MissingTableError, match="this dataset has no goals table"):
+        attainment(bare, as_of="2026-10-10")
+    with pytest.raises(MissingTableError, match="this dataset has no goals table"):
+        goal_status(bare, as_of="2026-10-10")
 
 
 def test_options_and_old_keywords_do_not_mix(small: am.Dataset) -> None:
     """options= with an old keyword is a ConfigError; an unknown keyword a TypeError."""
     with pytest.raises(ConfigError, match=r"options= and the old keywords \['seasonal'\]"):
-        attainment(small.goals, small, as_of="2026-10-10", options=LINEAR, seasonal=False)
+        attainment(small, as_of="2026-10-10", options=LINEAR, seasonal=False)
     with pytest.raises(TypeError, match="unexpected keyword argument 'frequency'"):
-        attainment(small.goals, small, as_of="2026-10-10", frequency="D")
+        attainment(small, as_of="2026-10-10", frequency="D")
     with pytest.raises(ConfigError, match="options must be an AttainmentOptions, not dict"):
-        attainment(small.goals, small, as_of="2026-10-10", options={"freq": "D"})  # type: ignore[arg-type]
+        attainment(small, as_of="2026-10-10", options={"freq": "D"})  # type: ignore[arg-type]
 
 
 def test_attainment_options_are_checked() -> None:
@@ -258,7 +319,7 @@ def test_owner_actuals_team_csat_is_answer_weighted(sample: am.Dataset) -> None:
 @pytest.fixture(scope="module")
 def sample_sales(sample: am.Dataset) -> pd.DataFrame:
     goals = sample.goals[sample.goals["metric"] == "sales_amount"]
-    return attainment(goals, sample, as_of=sample.as_of)
+    return attainment(sample, goals=goals, as_of=sample.as_of)
 
 
 def test_expected_non_decreasing_and_reaching_target(sample_sales: pd.DataFrame) -> None:
@@ -327,7 +388,7 @@ def test_completion_ratio_known_answer() -> None:
     data = am.from_frames(
         managers=managers, clients=clients, sales=sales, goals=goals, as_of="2026-11-15"
     )
-    result = attainment(data.goals, data, as_of="2026-08-15", options=NO_PIPELINE)
+    result = attainment(data, as_of="2026-08-15", options=NO_PIPELINE)
     row = _row(result, "G", "2026-08-15")
     assert row["actual_to_date"] == 50.0
     assert row["projection"] == pytest.approx(150.0)
@@ -340,7 +401,9 @@ def test_completion_ratio_known_answer() -> None:
         period_start=pd.Series([pd.Timestamp("2026-04-01")]).astype(dtype),
         period_end=pd.Series([pd.Timestamp("2026-06-30")]).astype(dtype),
     )
-    early = _row(attainment(q2, data, as_of="2026-05-16", options=NO_PIPELINE), "G", "2026-05-16")
+    early = _row(
+        attainment(data, goals=q2, as_of="2026-05-16", options=NO_PIPELINE), "G", "2026-05-16"
+    )
     assert early["projection"] == pytest.approx(4 * 200.0)
 
 
@@ -350,5 +413,5 @@ def test_goal_dates_in_any_unit_are_read() -> None:
     data = am.load_sample()
     goals = data.goals[data.goals["period_start"] == "2026-07-01"].head(3)
     micro = goals.astype({"period_start": "datetime64[us]", "period_end": "datetime64[us]"})
-    expected = attainment(goals, data, as_of="2026-08-20")
-    pd.testing.assert_frame_equal(attainment(micro, data, as_of="2026-08-20"), expected)
+    expected = attainment(data, goals=goals, as_of="2026-08-20")
+    pd.testing.assert_frame_equal(attainment(data, goals=micro, as_of="2026-08-20"), expected)

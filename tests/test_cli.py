@@ -49,15 +49,41 @@ def test_validate_with_rejects_exits_1_and_writes_them(tmp_path: Path) -> None:
     ]
 
 
+def _sales_counts(output: str) -> list[str]:
+    """The read, kept and rejected counts on the sales line of the summary table."""
+    line = next(line for line in output.splitlines() if line.startswith("│ sales "))
+    return [cell.strip() for cell in line.split("│")[3:6]]
+
+
 def test_keep_orphans_option(tmp_path: Path) -> None:
-    """--keep-orphans keeps rows with unknown ids, so the data is clean."""
+    """--keep-orphans keeps rows with unknown ids, so the data is clean.
+
+    Without it the sale of unknown client C404 is the one reference reject;
+    with it all 5 sales are kept and the rejects file is empty.
+    """
     tables = tiny_tables()
     tables["sales"].loc[3, "client_id"] = "C404"
-    folder = write_tables(tmp_path, tables)
-    result = runner.invoke(
-        app, ["validate", str(folder), "--as-of", "2026-11-15", "--keep-orphans"]
-    )
+    folder = write_tables(tmp_path / "data", tables)
+    command = ["validate", str(folder), "--as-of", "2026-11-15"]
+
+    rejected = tmp_path / "rejected.csv"
+    without = runner.invoke(app, [*command, "--rejects", str(rejected)])
+    assert without.exit_code == EXIT_REJECTS, without.output
+    assert _sales_counts(without.output) == ["5", "4", "1"]
+    written = pd.read_csv(rejected, encoding="utf-8-sig")
+    assert written[["source", "row", "column", "check", "value"]].values.tolist() == [
+        ["sales.csv", 4, "client_id", "reference", "C404"]
+    ]
+
+    kept = tmp_path / "kept.csv"
+    result = runner.invoke(app, [*command, "--keep-orphans", "--rejects", str(kept)])
     assert result.exit_code == EXIT_OK, result.output
+    assert _sales_counts(result.output) == ["5", "5", "0"]
+    assert "all rows valid" in result.output
+    assert "0 rejects written" in result.output and "root cause" not in result.output
+    written = pd.read_csv(kept, encoding="utf-8-sig")
+    assert written.empty
+    assert not (written["check"] == "reference").any()
 
 
 @pytest.mark.parametrize(
@@ -335,7 +361,7 @@ def test_score_defaults_as_of_to_the_last_sale_and_names_the_leavers(tmp_path: P
     assert result.exit_code == EXIT_OK, result.output
     assert "as of 2026-11-15, the last sale date (change it with --as-of)" in result.output
     assert "2 managers who have left are not scored: M0018 杨艳, M0035 贾斌" in result.output
-    expected = score_managers(load(sample_dir(), as_of="2026-11-15"), "2026Q4")
+    expected = score_managers(load(sample_dir(), as_of="2026-11-15"), period="2026Q4")
     written = pd.read_csv(out, encoding="utf-8-sig", index_col="manager_id")
     assert written["score"].round(9).tolist() == expected["score"].round(9).tolist()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -305,7 +307,7 @@ def test_metrics_registered_and_consistent(sample):
     register_feedback_metrics()
     register_feedback_metrics()  # idempotent
     names = ["csat_adjusted", "sla_breach_rate", "overdue_count"]
-    m = manager_metrics(sample, "2026Q3", metrics=names)
+    m = manager_metrics(sample, period="2026Q3", metrics=names)
     assert list(m.columns) == names
     summary = feedback_summary(sample.feedback, period="2026Q3", as_of="2026-09-30")
     sat = satisfaction(sample.surveys, period="2026Q3")
@@ -376,15 +378,22 @@ def test_sla_breaches_bars_sorted():
         sla_breaches(s, value="complaints")
 
 
-def test_complaints_per_100_clients_from_the_dataset() -> None:
-    """Given the dataset, the active clients of the period are counted from its sales."""
+def test_feedback_summary_takes_no_dataset() -> None:
+    """The summary needs the feedback table only: active clients come in as a Series."""
+    assert "dataset" not in inspect.signature(feedback_summary).parameters
+
+
+def test_feedback_summary_dataset_keyword_still_works_with_a_warning() -> None:
+    """The old ``dataset=`` counts the active clients itself, warns and gives the same frame."""
     data = load_sample()
-    active = manager_metrics(data, "2026Q3", metrics=["active_clients"])["active_clients"]
+    active = manager_metrics(data, period="2026Q3", metrics=["active_clients"])["active_clients"]
     given = feedback_summary(
         data.feedback, period="2026Q3", as_of="2026-09-30", active_clients=active
     )
-    counted = feedback_summary(data.feedback, period="2026Q3", as_of="2026-09-30", dataset=data)
-    pd.testing.assert_series_equal(
-        counted["complaints_per_100_clients"], given["complaints_per_100_clients"]
-    )
+    with pytest.warns(
+        FutureWarning,
+        match=r"give active_clients instead of dataset: .*old form stops working in 0\.3",
+    ):
+        counted = feedback_summary(data.feedback, period="2026Q3", as_of="2026-09-30", dataset=data)
+    pd.testing.assert_frame_equal(counted, given)
     assert counted["complaints_per_100_clients"].notna().sum() > 30

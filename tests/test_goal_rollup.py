@@ -31,7 +31,26 @@ def goals_frame(rows: list[tuple[str, str, str, str, float]], **extra: object) -
     )
 
 
-MANAGERS = pd.DataFrame({"manager_id": ["M1", "M2", "M3"], "team": ["East", "East", "West"]})
+#: Three managers in two teams, as a dataset (team_rollup reads its managers table).
+TEAMS = am_analytics.from_frames(
+    managers=pd.DataFrame(
+        {
+            "manager_id": ["M1", "M2", "M3"],
+            "name": ["a", "b", "c"],
+            "team": ["East", "East", "West"],
+        }
+    ),
+    clients=pd.DataFrame({"client_id": ["C1"], "manager_id": ["M1"]}),
+    sales=pd.DataFrame(
+        {
+            "order_id": ["S1"],
+            "client_id": ["C1"],
+            "manager_id": ["M1"],
+            "order_date": ["2026-07-10"],
+            "amount": [1.0],
+        }
+    ),
+)
 
 
 def test_team_target_equal_to_members_sum_is_not_flagged() -> None:
@@ -45,14 +64,14 @@ def test_team_target_equal_to_members_sum_is_not_flagged() -> None:
             ("G5", "West", "team", "sales_amount", 51.0),
         ]
     )
-    out = team_rollup(goals, MANAGERS)
+    out = team_rollup(TEAMS, goals=goals)
     assert out["goal_id"].tolist() == ["G3", "G5"]
     assert out["members_target"].tolist() == [300.0, 50.0]
     assert out["n_member_goals"].tolist() == [2, 1]
     assert out["mismatch"].tolist() == [False, True]
     assert out["mismatch_ratio"].tolist() == pytest.approx([302 / 300, 51 / 50])
     assert out["difference"].tolist() == [2.0, 1.0]
-    assert not team_rollup(goals, MANAGERS, tolerance=0.05)["mismatch"].any()
+    assert not team_rollup(TEAMS, goals=goals, tolerance=0.05)["mismatch"].any()
 
 
 def test_means_are_averaged_and_other_metrics_and_periods_ignored() -> None:
@@ -68,7 +87,7 @@ def test_means_are_averaged_and_other_metrics_and_periods_ignored() -> None:
     other_period = goals_frame([("G9", "M2", "manager", "csat_mean", 1.0)]).assign(
         period_start=pd.Timestamp("2026-10-01"), period_end=pd.Timestamp("2026-12-31")
     )
-    out = team_rollup(pd.concat([goals, other_period], ignore_index=True), MANAGERS)
+    out = team_rollup(TEAMS, goals=pd.concat([goals, other_period], ignore_index=True))
     assert out["aggregation"].tolist() == ["mean"]
     assert out["members_target"].tolist() == pytest.approx([4.2])
     assert out["mismatch"].tolist() == [False]
@@ -86,16 +105,16 @@ def test_latest_revision_of_member_counts_and_as_of_restores_the_old_view() -> N
         revision=[1, 2, 1, 1],
         set_on=pd.to_datetime(["2026-06-25", "2026-08-10", "2026-06-25", "2026-06-25"]),
     )
-    now = team_rollup(goals, MANAGERS).iloc[0]
+    now = team_rollup(TEAMS, goals=goals).iloc[0]
     assert now["members_target"] == 180.0 and now["mismatch"]
-    before = team_rollup(goals, MANAGERS, as_of="2026-08-01").iloc[0]
+    before = team_rollup(TEAMS, goals=goals, as_of="2026-08-01").iloc[0]
     assert before["members_target"] == 200.0 and not before["mismatch"]
 
 
 def test_team_without_member_goals_is_flagged() -> None:
     """A team target with nothing to add up is a mismatch with NaN ratio."""
     goals = goals_frame([("G3", "West", "team", "sales_amount", 10.0)])
-    out = team_rollup(goals, MANAGERS).iloc[0]
+    out = team_rollup(TEAMS, goals=goals).iloc[0]
     assert out["n_members"] == 1 and out["n_member_goals"] == 0
     assert np.isnan(out["mismatch_ratio"]) and out["mismatch"]
 
@@ -103,7 +122,7 @@ def test_team_without_member_goals_is_flagged() -> None:
 def test_planted_team_stretch_is_found_in_the_sample() -> None:
     """The sample's team target set 1.10x its members' sum (2026Q3, first team) is flagged."""
     data = am_analytics.load_sample()
-    out = team_rollup(data.goals, data.managers, as_of="2026-07-01")
+    out = team_rollup(data, as_of="2026-07-01")
     q3 = out[out["period_start"] == Q3_START]
     flagged = q3[q3["mismatch"]]
     assert len(flagged) == 1
@@ -111,7 +130,7 @@ def test_planted_team_stretch_is_found_in_the_sample() -> None:
     assert flagged["mismatch_ratio"].iloc[0] == pytest.approx(TEAM_TARGET_STRETCH, abs=1e-3)
     # the other teams' targets equal their members' sum exactly
     assert q3.loc[~q3["mismatch"], "mismatch_ratio"].tolist() == pytest.approx([1.0] * 4)
-    latest = team_rollup(data.goals, data.managers)
+    latest = team_rollup(data)
     planted = latest[latest["goal_id"] == flagged["goal_id"].iloc[0]]
     assert bool(planted["mismatch"].iloc[0])
 
@@ -120,10 +139,26 @@ def test_bad_tolerance_and_missing_columns_are_reported() -> None:
     """Negative tolerance is a ConfigError; a goals table without target a DataValidationError."""
     goals = goals_frame([("G3", "West", "team", "sales_amount", 10.0)])
     with pytest.raises(ConfigError, match="tolerance"):
-        team_rollup(goals, MANAGERS, tolerance=-0.1)
+        team_rollup(TEAMS, goals=goals, tolerance=-0.1)
     with pytest.raises(DataValidationError, match="target") as caught:
-        team_rollup(goals.drop(columns="target"), MANAGERS)
+        team_rollup(TEAMS, goals=goals.drop(columns="target"))
     assert caught.value.missing == {"goals table": ["target"]}
+
+
+def test_old_goals_and_managers_call_still_works_with_a_warning() -> None:
+    """team_rollup(goals, managers) warns with the new call and gives the same frame."""
+    goals = goals_frame(
+        [
+            ("G1", "M1", "manager", "sales_amount", 100.0),
+            ("G2", "M2", "manager", "sales_amount", 200.0),
+            ("G3", "East", "team", "sales_amount", 330.0),
+        ]
+    )
+    expected = team_rollup(TEAMS, goals=goals, as_of="2026-08-01")
+    with pytest.warns(FutureWarning, match=r"team_rollup\(dataset, goals=goals, \.\.\.\)"):
+        old = team_rollup(goals, TEAMS.managers, as_of="2026-08-01")
+    pd.testing.assert_frame_equal(old, expected)
+    assert old["mismatch_ratio"].tolist() == pytest.approx([1.1])
 
 
 def attainment_rows(rows: list[tuple[str, str, str, str, str, float, float]]) -> pd.DataFrame:
@@ -213,7 +248,7 @@ def distribution_results() -> pd.DataFrame:
 
 def test_distribution_by_hand() -> None:
     """Latest step per goal; share at target and quantiles as computed by hand."""
-    out = attainment_distribution(distribution_results(), "2026Q3")
+    out = attainment_distribution(distribution_results(), period="2026Q3")
     overall = out.iloc[0]
     assert overall["level"] == "all" and pd.isna(overall["team"])
     assert overall["n_goals"] == 6 and overall["n_in_progress"] == 0
@@ -235,12 +270,12 @@ def test_distribution_counts_running_goals_and_other_metric() -> None:
     """A period measured mid-way counts its goals as in progress; the metric is selectable."""
     results = distribution_results()
     running = results[results["date"] < Q3_END]
-    out = attainment_distribution(running, pd.Period("2026Q3"), by=None)
+    out = attainment_distribution(running, period=pd.Period("2026Q3"), by=None)
     assert out.columns[0] == "level" and len(out) == 1
     assert out["n_in_progress"].iloc[0] == 6 and out["share_at_target"].iloc[0] == 1.0
-    csat = attainment_distribution(results, "2026Q3", metric="csat_mean")
+    csat = attainment_distribution(results, period="2026Q3", metric="csat_mean")
     assert csat["n_goals"].tolist() == [1, 1]
-    empty = attainment_distribution(results, "2025Q1")
+    empty = attainment_distribution(results, period="2025Q1")
     assert empty["n_goals"].tolist() == [0]
 
 
@@ -248,6 +283,14 @@ def test_distribution_rejects_unknown_group_and_period() -> None:
     """by must be a column; the period must be readable."""
     results = distribution_results()
     with pytest.raises(ConfigError, match="region"):
-        attainment_distribution(results, "2026Q3", by="region")
+        attainment_distribution(results, period="2026Q3", by="region")
     with pytest.raises(ConfigError, match="period"):
-        attainment_distribution(results, "Q3 of 2026")
+        attainment_distribution(results, period="Q3 of 2026")
+
+
+def test_positional_period_still_works_with_a_warning() -> None:
+    """attainment_distribution(results, "2026Q3") warns with period= and gives the same frame."""
+    results = distribution_results()
+    with pytest.warns(FutureWarning, match=r"attainment_distribution\(\.\.\., period='2026Q3'\)"):
+        old = attainment_distribution(results, "2026Q3")
+    pd.testing.assert_frame_equal(old, attainment_distribution(results, period="2026Q3"))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from am_analytics import load_sample, plots
+from am_analytics import Dataset, load_sample, plots
 from am_analytics.development import (
     CareerLadder,
     CareerLevel,
@@ -26,7 +26,7 @@ from am_analytics.development import (
     recommend_training,
     skill_gaps,
 )
-from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.errors import ConfigError, DataValidationError, MissingTableError
 from am_analytics.plots import _common, nine_box, skill_gap_heatmap
 
 AS_OF = "2026-10-01"  # 2026Q3 has ended, 2026Q4 has not
@@ -70,6 +70,11 @@ def _ratings(rows: dict[str, dict[str, tuple[float, float]]]) -> pd.DataFrame:
     return frame.assign(
         manager_id=pd.Categorical(frame["manager_id"]), rater_id="S-1", rater_role="supervisor"
     )[["manager_id", "period", "rater_id", "rater_role", "competency", "score"]]
+
+
+def _data(ratings: pd.DataFrame, managers: pd.DataFrame) -> Dataset:
+    """A dataset of just these ratings and managers (the ladder reads no other table)."""
+    return Dataset(managers=managers, clients=pd.DataFrame(), sales=pd.DataFrame(), ratings=ratings)
 
 
 def _history(rows: dict[str, tuple[float, ...]]) -> pd.DataFrame:
@@ -200,7 +205,7 @@ def test_skill_gaps_by_hand(ladder: CareerLadder) -> None:
     managers = pd.DataFrame(
         {"manager_id": ["J", "S", "X", "U"], "level": ["junior", "senior", "intern", "junior"]}
     )
-    gaps = skill_gaps(ratings, managers, ladder=ladder, period="2026Q3")
+    gaps = skill_gaps(_data(ratings, managers), ladder=ladder, period="2026Q3")
     got = gaps.set_index(["manager_id", "competency"])
     # J, 2026Q3 only: teamwork 3.0 (>= 2.0 now, 0.5 short of senior); communication 2.0
     # (nothing required of a junior, 1.0 short of senior).
@@ -223,7 +228,9 @@ def test_skill_gaps_average_the_rating_periods_within_the_period(ladder: CareerL
     """period='2026' averages 2026Q2 and 2026Q3: teamwork (1 + 3) / 2 = 2."""
     ratings = _ratings({"J": {"teamwork": (1.0, 3.0), "communication": (2.0, 2.0)}})
     managers = pd.DataFrame({"manager_id": ["J"], "level": ["junior"]})
-    gaps = skill_gaps(ratings, managers, ladder=ladder, period="2026").set_index("competency")
+    gaps = skill_gaps(_data(ratings, managers), ladder=ladder, period="2026").set_index(
+        "competency"
+    )
     assert gaps.loc["teamwork", ["current", "n_periods", "gap"]].tolist() == [2.0, 2, 1.5]
 
 
@@ -232,9 +239,9 @@ def test_skill_gaps_reject_a_ladder_naming_unrated_competencies(ladder: CareerLa
     ratings = _ratings({"J": {"teamwork": (3.0, 3.0)}})
     managers = pd.DataFrame({"manager_id": ["J"], "level": ["junior"]})
     with pytest.raises(ConfigError, match="communication"):
-        skill_gaps(ratings, managers, ladder=ladder, period="2026Q3")
+        skill_gaps(_data(ratings, managers), ladder=ladder, period="2026Q3")
     with pytest.raises(DataValidationError, match="level"):
-        skill_gaps(ratings, managers[["manager_id"]], ladder=ladder, period="2026Q3")
+        skill_gaps(_data(ratings, managers[["manager_id"]]), ladder=ladder, period="2026Q3")
 
 
 # --- promotion readiness ------------------------------------------------------------------
@@ -282,7 +289,9 @@ def test_promotion_readiness_statuses_and_unmet_criteria(ladder: CareerLadder) -
             ),
         }
     )
-    out = promotion_readiness(history, ratings, managers, ladder=ladder, as_of=AS_OF)
+    out = promotion_readiness(
+        _data(ratings, managers), score_history=history, ladder=ladder, as_of=AS_OF
+    )
     got = out.set_index("manager_id")
     assert got["status"].astype("str").to_dict() == {
         "A": "ready now",
@@ -317,7 +326,9 @@ def test_promotion_readiness_counts_unscored_periods_as_unmet(ladder: CareerLadd
     managers = pd.DataFrame(
         {"manager_id": ["A"], "level": ["junior"], "hire_date": pd.to_datetime(["2020-01-01"])}
     )
-    out = promotion_readiness(history, ratings, managers, ladder=ladder, as_of=AS_OF)
+    out = promotion_readiness(
+        _data(ratings, managers), score_history=history, ladder=ladder, as_of=AS_OF
+    )
     assert out.loc[0, "status"] == "ready within a period"  # window becomes {Q3, Q4}
     assert out.loc[0, "unmet"] == (
         "scored in only 1 of the last 2 periods (percentile 60 required in each)"
@@ -343,7 +354,11 @@ def test_nine_box_by_thirds_of_performance_and_growth() -> None:
         }
     )
     out = promotion_readiness(
-        history, ratings, managers, ladder=ladder, as_of=AS_OF, trend_periods=2
+        _data(ratings, managers),
+        score_history=history,
+        ladder=ladder,
+        as_of=AS_OF,
+        trend_periods=2,
     )
     assert out["nine_box"].tolist() == [
         "high performance / high potential: star",
@@ -362,11 +377,21 @@ def test_promotion_readiness_rejects_bad_options(ladder: CareerLadder) -> None:
         {"manager_id": ["A"], "level": ["junior"], "hire_date": pd.to_datetime(["2020-01-01"])}
     )
     with pytest.raises(ConfigError, match="as_of"):
-        promotion_readiness(history, ratings, managers, ladder=ladder, as_of="soon")
+        promotion_readiness(
+            _data(ratings, managers), score_history=history, ladder=ladder, as_of="soon"
+        )
     with pytest.raises(ConfigError, match="trend_periods"):
-        promotion_readiness(history, ratings, managers, ladder=ladder, as_of=AS_OF, trend_periods=1)
+        promotion_readiness(
+            _data(ratings, managers),
+            score_history=history,
+            ladder=ladder,
+            as_of=AS_OF,
+            trend_periods=1,
+        )
     with pytest.raises(ConfigError, match="ended before"):
-        promotion_readiness(history, ratings, managers, ladder=ladder, as_of="2026-02-01")
+        promotion_readiness(
+            _data(ratings, managers), score_history=history, ladder=ladder, as_of="2026-02-01"
+        )
 
 
 def test_promotion_readiness_on_the_sample() -> None:
@@ -374,11 +399,10 @@ def test_promotion_readiness_on_the_sample() -> None:
     from am_analytics.development import score_history
 
     sample = load_sample()
-    history = score_history(sample, ["2026Q2", "2026Q3"])
+    history = score_history(sample, periods=["2026Q2", "2026Q3"])
     out = promotion_readiness(
-        history,
-        sample.ratings,
-        sample.managers,
+        sample,
+        score_history=history,
         ladder=default_career_ladder(),
         as_of=sample.as_of,
     )
@@ -427,7 +451,7 @@ def test_recommend_training_closes_the_largest_gaps_first() -> None:
             ],
         }
     )
-    plan = recommend_training(gaps, catalog)
+    plan = recommend_training(gaps, catalog=catalog)
     expected = pd.DataFrame(
         {
             "manager_id": ["M1"] * 4,
@@ -440,7 +464,7 @@ def test_recommend_training_closes_the_largest_gaps_first() -> None:
     )
     pd.testing.assert_frame_equal(plan, expected)
     done = pd.DataFrame({"manager_id": ["M1"], "course_id": ["MA-1"], "completed": [True]})
-    again = recommend_training(gaps, catalog, completed=done)
+    again = recommend_training(gaps, catalog=catalog, completed=done)
     assert again["course_id"].tolist() == ["CS-1", "LD-1", "SS-1"]
     assert again["rank"].tolist() == [1, 2, 3]
 
@@ -523,3 +547,53 @@ def test_nine_box_places_managers_in_their_boxes() -> None:
     assert not any("曹丽华" in text for text in placed)  # no performance band: not placed
     assert placed["star"] == (2.5, 2.95) and placed["underperformer"] == (0.5, 0.95)
     assert (ax.get_xlim(), ax.get_ylim()) == ((0.0, 3.0), (0.0, 3.0))
+
+
+# --- the earlier, frame-first calling forms -------------------------------------------------
+
+
+def test_frame_first_ladder_calls_still_work_with_a_warning(ladder: CareerLadder) -> None:
+    """skill_gaps / promotion_readiness on frames warn with the dataset-first call, same frames."""
+    ratings = _ratings({"A": {"teamwork": (3.6, 3.8), "communication": (3.2, 3.2)}})
+    history = _history({"A": (70, 70, 80, 80)})
+    managers = pd.DataFrame(
+        {"manager_id": ["A"], "level": ["junior"], "hire_date": pd.to_datetime(["2020-01-01"])}
+    )
+    data = _data(ratings, managers)
+    with pytest.warns(FutureWarning, match=r"dataset first: skill_gaps\(dataset, ladder="):
+        old_gaps = skill_gaps(ratings, managers, ladder=ladder, period="2026Q3")
+    new_gaps = skill_gaps(data, ladder=ladder, period="2026Q3")
+    pd.testing.assert_frame_equal(old_gaps, new_gaps)
+    advice = r"dataset first: promotion_readiness\(dataset, score_history="
+    with pytest.warns(FutureWarning, match=advice):
+        old = promotion_readiness(history, ratings, managers, ladder=ladder, as_of=AS_OF)
+    new = promotion_readiness(data, score_history=history, ladder=ladder, as_of=AS_OF)
+    pd.testing.assert_frame_equal(old, new)
+    assert new.loc[0, "status"] == "ready now"
+
+
+def test_positional_score_history_and_catalog_still_work_with_a_warning() -> None:
+    """score_history(data, periods) and recommend_training(gaps, catalog) warn, same frames."""
+    from am_analytics.development import score_history
+
+    sample = load_sample()
+    with pytest.warns(FutureWarning, match=r"pass periods by keyword: score_history\(\.\.\., "):
+        old = score_history(sample, ["2026Q3"])
+    pd.testing.assert_frame_equal(old, score_history(sample, periods=["2026Q3"]))
+    gaps = skill_gaps(sample, ladder=default_career_ladder(), period="2026Q3")
+    catalog = catalog_from_training(sample.training)
+    with pytest.warns(FutureWarning, match=r"pass catalog by keyword: recommend_training"):
+        plan = recommend_training(gaps, catalog)
+    pd.testing.assert_frame_equal(plan, recommend_training(gaps, catalog=catalog))
+
+
+def test_ladder_functions_need_the_ratings_table(ladder: CareerLadder) -> None:
+    """A dataset without ratings cannot be assessed: MissingTableError naming the table."""
+    managers = pd.DataFrame({"manager_id": ["A"], "level": ["junior"]})
+    data = Dataset(managers=managers, clients=pd.DataFrame(), sales=pd.DataFrame())
+    with pytest.raises(MissingTableError, match="no ratings table"):
+        skill_gaps(data, ladder=ladder, period="2026Q3")
+    with pytest.raises(MissingTableError, match="no ratings table"):
+        promotion_readiness(
+            data, score_history=_history({"A": (1, 2, 3, 4)}), ladder=ladder, as_of=AS_OF
+        )

@@ -117,7 +117,7 @@ def test_sales_metrics_by_hand(small: am.Dataset) -> None:
     quarter's last evening. M2 had nothing: zeros and NaN. M4 (left, no sales)
     and M5 (hired later) are not evaluated.
     """
-    result = manager_metrics(small, "2024Q1", metrics=SALES_METRICS)
+    result = manager_metrics(small, period="2024Q1", metrics=SALES_METRICS)
     expected = pd.DataFrame(
         {
             "sales_amount": [420.0, 0.0, 120.0],
@@ -150,7 +150,7 @@ def test_survey_and_feedback_metrics_by_hand(small: am.Dataset) -> None:
         "complaints_per_100_clients",
         "median_resolution_hours",
     ]
-    result = manager_metrics(small, "2024Q1", metrics=names)
+    result = manager_metrics(small, period="2024Q1", metrics=names)
     expected = pd.DataFrame(
         {
             "csat_mean": [4.0, np.nan, 2.0],
@@ -168,7 +168,7 @@ def test_survey_and_feedback_metrics_by_hand(small: am.Dataset) -> None:
 def test_as_of_cuts_the_period_and_the_comparison_year(small: am.Dataset) -> None:
     """With as_of on the leap day only sales up to that day count, and last year's
     window is cut at 28 February + 1 day: 200 + 300 - 50 = 450 against 100."""
-    result = manager_metrics(small, "2024Q1", metrics=SALES_METRICS, as_of="2024-02-29")
+    result = manager_metrics(small, period="2024Q1", metrics=SALES_METRICS, as_of="2024-02-29")
     assert result.loc["M1", "sales_amount"] == 450.0
     assert result.loc["M1", "sales_growth_yoy"] == pytest.approx(3.5)
     assert "M3" not in result.index  # left, and no sale up to the leap day
@@ -176,7 +176,7 @@ def test_as_of_cuts_the_period_and_the_comparison_year(small: am.Dataset) -> Non
 
 def test_month_period_holds_the_leap_day(small: am.Dataset) -> None:
     """February 2024 has 29 days: the order and refund of the 29th count in it."""
-    result = manager_metrics(small, "2024-02", metrics=["sales_amount", "order_count"])
+    result = manager_metrics(small, period="2024-02", metrics=["sales_amount", "order_count"])
     assert result.loc["M1"].tolist() == [250.0, 1]
 
 
@@ -186,22 +186,22 @@ def test_missing_table_is_skipped_with_a_warning_or_raises_when_named() -> None:
     del tables["surveys"]
     data = am.from_frames(**tables)
     with pytest.warns(MissingTableWarning, match=r"csat_mean \(needs surveys\)"):
-        result = manager_metrics(data, "2024Q1")
+        result = manager_metrics(data, period="2024Q1")
     assert "csat_mean" not in result.columns
     assert {"sales_amount", "complaint_count"} <= set(result.columns)
     with pytest.raises(MissingTableError, match="needs the surveys table") as caught:
-        manager_metrics(data, "2024Q1", metrics=["nps"])
+        manager_metrics(data, period="2024Q1", metrics=["nps"])
     assert caught.value.tables == ["surveys"]
 
 
 def test_unknown_metric_and_bad_period_are_config_errors(small: am.Dataset) -> None:
     """A misspelt metric or period names what is known."""
     with pytest.raises(ConfigError, match="unknown metric 'sales_amout'"):
-        manager_metrics(small, "2024Q1", metrics=["sales_amout"])
+        manager_metrics(small, period="2024Q1", metrics=["sales_amout"])
     with pytest.raises(ConfigError, match="cannot read the period"):
-        manager_metrics(small, "Q1 of 2024", metrics=["sales_amount"])
+        manager_metrics(small, period="Q1 of 2024", metrics=["sales_amount"])
     with pytest.raises(ConfigError, match="before the period"):
-        manager_metrics(small, "2024Q2", metrics=["sales_amount"], as_of="2024-03-01")
+        manager_metrics(small, period="2024Q2", metrics=["sales_amount"], as_of="2024-03-01")
 
 
 def test_orphan_sales_are_ignored() -> None:
@@ -209,7 +209,7 @@ def test_orphan_sales_are_ignored() -> None:
     tables = small_tables()
     tables["sales"].loc[len(tables["sales"])] = ["S99", "C1", "MX", "2024-01-05", 1000]
     data = am.from_frames(on_orphans="keep", **tables)
-    result = manager_metrics(data, "2024Q1", metrics=["sales_amount"])
+    result = manager_metrics(data, period="2024Q1", metrics=["sales_amount"])
     assert result["sales_amount"].tolist() == [420.0, 0.0, 120.0]
 
 
@@ -244,7 +244,7 @@ def test_sample_metrics_are_complete_and_consistent() -> None:
     """On the sample: every evaluated manager has a row, counts are whole, the
     rating columns exist, and net sales equal a plain pandas sum."""
     data = am.load_sample()
-    result = manager_metrics(data, "2026Q3")
+    result = manager_metrics(data, period="2026Q3")
     sales = data.sales
     in_quarter = sales[(sales.order_date >= "2026-07-01") & (sales.order_date < "2026-10-01")]
     plain = in_quarter.groupby("manager_id", observed=True)["amount"].sum()
@@ -266,9 +266,9 @@ def test_row_order_does_not_matter(random: object) -> None:
         if name != "managers"
     }
     names = [*SALES_METRICS, "csat_mean", "nps", "median_resolution_hours"]
-    expected = manager_metrics(am.from_frames(**tables), "2024Q1", metrics=names)
+    expected = manager_metrics(am.from_frames(**tables), period="2024Q1", metrics=names)
     result = manager_metrics(
-        am.from_frames(managers=tables["managers"], **shuffled), "2024Q1", metrics=names
+        am.from_frames(managers=tables["managers"], **shuffled), period="2024Q1", metrics=names
     )
     pd.testing.assert_frame_equal(result, expected)
 
@@ -293,11 +293,13 @@ def test_rating_metrics_by_hand() -> None:
         ],
         columns=["manager_id", "period", "rater_id", "rater_role", "competency", "score"],
     )
-    result = manager_metrics(am.from_frames(**tables), "2024Q1", metrics=["rating_communication"])
+    result = manager_metrics(
+        am.from_frames(**tables), period="2024Q1", metrics=["rating_communication"]
+    )
     expected = pd.Series([3.5, 2.5, np.nan], index=result.index, name="rating_communication")
     pd.testing.assert_series_equal(result["rating_communication"], expected)
     with pytest.raises(ConfigError, match="no ratings for the competency of 'rating_teamwork'"):
-        manager_metrics(am.from_frames(**tables), "2024Q1", metrics=["rating_teamwork"])
+        manager_metrics(am.from_frames(**tables), period="2024Q1", metrics=["rating_teamwork"])
 
 
 def test_a_free_order_is_an_order(small: am.Dataset) -> None:
@@ -306,7 +308,7 @@ def test_a_free_order_is_an_order(small: am.Dataset) -> None:
     tables["sales"].loc[len(tables["sales"])] = ["S20", "C5", "M2", "2024-02-01", 0]
     result = manager_metrics(
         am.from_frames(**tables),
-        "2024Q1",
+        period="2024Q1",
         metrics=["sales_amount", "order_count", "active_clients"],
     )
     assert result.loc["M2"].tolist() == [0.0, 1, 1]
@@ -333,7 +335,7 @@ def test_an_overflowing_sum_warns_with_the_metric_and_the_manager() -> None:
         NonFiniteValueWarning,
         match=r"metrics are infinite \(sales_amount for M1; avg_order_value for M1\)",
     ):
-        m = manager_metrics(data, "2026Q3", metrics=["sales_amount", "avg_order_value"])
+        m = manager_metrics(data, period="2026Q3", metrics=["sales_amount", "avg_order_value"])
     assert m.loc["M1", "sales_amount"] == np.inf and m.loc["M2", "sales_amount"] == 100.0
 
 
@@ -354,3 +356,13 @@ def test_the_metrics_package_loads_no_domain() -> None:
     assert last == "['csat_adjusted', 'sla_breach_rate', 'overdue_count', 'goal_attainment']"
     # the package root imports scoring for its public API; metrics itself needs none
     assert "feedback" not in loaded and "goals" not in loaded
+
+
+def test_manager_metrics_positional_period_still_works_with_a_warning() -> None:
+    """``manager_metrics(data, "2026Q3")`` warns with the keyword call and gives the same table."""
+    data = am.load_sample()
+    new = manager_metrics(data, period="2026Q3", metrics=["sales_amount", "new_clients"])
+    advice = r"pass period by keyword: manager_metrics\(\.\.\., period='2026Q3'\)"
+    with pytest.warns(FutureWarning, match=advice):
+        old = manager_metrics(data, "2026Q3", metrics=["sales_amount", "new_clients"])
+    pd.testing.assert_frame_equal(old, new)

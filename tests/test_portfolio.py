@@ -189,7 +189,7 @@ def book_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
 def test_portfolio_by_hand() -> None:
     """Counts, revenue, the top tier's share and at-risk high-value clients per manager."""
     features, clients = book_inputs()
-    book = portfolio(features, clients)
+    book = portfolio(features, clients=clients)
     assert book.index.tolist() == ["m1", "m2", "m3"]
     assert book.index.name == "manager_id"
     assert book["clients"].tolist() == [4, 3, 0]
@@ -210,7 +210,7 @@ def test_portfolio_by_hand() -> None:
 def test_portfolio_column_layout() -> None:
     """Key figures first, then every segment (unused too), tier and value tier block."""
     features, clients = book_inputs()
-    columns = portfolio(features, clients).columns.tolist()
+    columns = portfolio(features, clients=clients).columns.tolist()
     assert columns[:5] == [
         "clients",
         "clients_without_sales",
@@ -231,7 +231,7 @@ def test_portfolio_column_layout() -> None:
 def test_portfolio_every_client_counted_once() -> None:
     """Owned clients = without sales + those in each segment; revenue = sum of segment revenue."""
     features, clients = book_inputs()
-    book = portfolio(features, clients)
+    book = portfolio(features, clients=clients)
     segments = book[[f"clients_{s}" for s in RFM_SEGMENTS]].sum(axis=1)
     pd.testing.assert_series_equal(
         segments + book["clients_without_sales"], book["clients"], check_names=False
@@ -246,9 +246,9 @@ def test_portfolio_every_client_counted_once() -> None:
 def test_portfolio_options_change_the_risk_count() -> None:
     """The at-risk set and the high-value definitions are parameters."""
     features, clients = book_inputs()
-    wider = portfolio(features, clients, top_value_tiers=["high", "low"])
+    wider = portfolio(features, clients=clients, top_value_tiers=["high", "low"])
     assert wider["at_risk_high_value"].tolist() == [1, 2, 0]  # c6 now counts
-    narrower = portfolio(features, clients, at_risk_segments=["Can't Lose"])
+    narrower = portfolio(features, clients=clients, at_risk_segments=["Can't Lose"])
     assert narrower["at_risk_high_value"].tolist() == [1, 0, 0]
     assert set(AT_RISK_SEGMENTS) == {"About to Sleep", "At Risk", "Can't Lose"}
 
@@ -257,7 +257,7 @@ def test_portfolio_with_monetary_only() -> None:
     """Without segment or tier columns only the base columns come out; text managers sorted."""
     features, clients = book_inputs()
     plain = clients.assign(manager_id=clients["manager_id"].astype("str"))
-    book = portfolio(features[["monetary"]], plain)
+    book = portfolio(features[["monetary"]], clients=plain)
     assert book.columns.tolist() == ["clients", "clients_without_sales", "revenue"]
     assert book.index.tolist() == ["m1", "m2"]
 
@@ -266,7 +266,7 @@ def test_portfolio_does_not_change_its_inputs() -> None:
     """Inputs are read, never written."""
     features, clients = book_inputs()
     copies = features.copy(), clients.copy()
-    portfolio(features, clients)
+    portfolio(features, clients=clients)
     pd.testing.assert_frame_equal(features, copies[0])
     pd.testing.assert_frame_equal(clients, copies[1])
 
@@ -275,19 +275,19 @@ def test_portfolio_bad_input() -> None:
     """Missing columns, unowned clients and unknown names are explained."""
     features, clients = book_inputs()
     with pytest.raises(DataValidationError, match="lacks the column") as error:
-        portfolio(features.drop(columns="monetary"), clients)
+        portfolio(features.drop(columns="monetary"), clients=clients)
     assert error.value.missing == {"features": ["monetary"]}
     stray = pd.concat(
         [features, pd.DataFrame({"monetary": [5.0]}, index=pd.Index(["zz"], name="client_id"))]
     )
     with pytest.raises(DataValidationError, match=r"not in clients.*'zz'"):
-        portfolio(stray, clients)
+        portfolio(stray, clients=clients)
     with pytest.raises(DataValidationError, match="repeats client_id"):
-        portfolio(features, pd.concat([clients, clients.iloc[:1]]))
+        portfolio(features, clients=pd.concat([clients, clients.iloc[:1]]))
     with pytest.raises(ConfigError, match="at_risk_segments names \\['At risk'\\]"):
-        portfolio(features, clients, at_risk_segments=["At risk"])
+        portfolio(features, clients=clients, at_risk_segments=["At risk"])
     with pytest.raises(ConfigError, match="top_tiers"):
-        portfolio(features, clients, top_tiers=["S"])
+        portfolio(features, clients=clients, top_tiers=["S"])
 
 
 # ---------------------------------------------------------------------------
@@ -449,3 +449,11 @@ def test_repeated_rule_is_refused() -> None:
     rule = ServiceRule("Lost", "standard", "email", "邮件", 30)
     with pytest.raises(ConfigError, match="more than one rule"):
         ServicePolicy((rule, rule))
+
+
+def test_portfolio_positional_clients_still_work_with_a_warning() -> None:
+    """``portfolio(features, clients)`` warns with the keyword call and gives the same book."""
+    features, clients = book_inputs()
+    with pytest.warns(FutureWarning, match=r"pass clients by keyword: portfolio\(\.\.\., clients="):
+        old = portfolio(features, clients)
+    pd.testing.assert_frame_equal(old, portfolio(features, clients=clients))

@@ -204,11 +204,58 @@ def test_reliability_reports_a_too_small_block_without_raising() -> None:
 def test_reliability_has_seven_rows_per_competency_and_period(
     sample_ratings: pd.DataFrame,
 ) -> None:
-    """On the sample every (competency, period) gets its six ICCs and alpha."""
-    result = reliability(sample_ratings)
+    """Each (competency, period) gets its own six ICCs and alpha, sorted, with known values.
+
+    Three groups in one frame: Shrout & Fleiss's example as teamwork 2026Q3,
+    the same scores plus 10 as closing 2026Q3 (a shift changes no ICC nor
+    alpha), and Krippendorff's example as teamwork 2026Q2 (alpha 0.849). The
+    ICCs come from the ANOVA worked out in ``test_icc_f_tests_match_hand_computation``
+    (MSR = 56.2083 / 5, MSC = 97.4583 / 3, MSW = 112.75 / 18, MSE = 15.2917 / 15,
+    n = 6, k = 4). On complete data interval alpha is 1 - MSW / (SS_total / (nk - 1))
+    = 1 - 6.2639 / (168.9583 / 23) = 0.1473.
+    """
+    example = [
+        (f"M{target + 1}", rater, "peer", SHROUT_FLEISS[target, j])
+        for target in range(6)
+        for j, rater in enumerate("ABCD")
+    ]
+    shifted = [(m, r, role, score + 10) for m, r, role, score in example]
+    krippendorff = krippendorff_ratings().assign(period="2026Q2")
+    ratings = pd.concat(
+        [ratings_frame(example), krippendorff, ratings_frame(shifted, competency="closing")],
+        ignore_index=True,
+    )
+    result = reliability(ratings)
+
+    keys = [("closing", "2026Q3"), ("teamwork", "2026Q2"), ("teamwork", "2026Q3")]
+    assert list(zip(result["competency"], result["period"], strict=True)) == [
+        key for key in keys for _ in range(7)
+    ]
+    assert result["statistic"].tolist() == [*ICC_FORMS, "krippendorff_alpha"] * 3
+
+    n, k = 6, 4
+    msr, msc, msw, mse = 56.2083 / 5, 97.4583 / 3, 112.75 / 18, 15.2917 / 15
+    by_hand = [
+        (msr - msw) / (msr + (k - 1) * msw),
+        (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n),
+        (msr - mse) / (msr + (k - 1) * mse),
+        (msr - msw) / msr,
+        (msr - mse) / (msr + (msc - mse) / n),
+        (msr - mse) / msr,
+        1 - msw / (168.9583 / (n * k - 1)),
+    ]
+    for competency in ("closing", "teamwork"):
+        rows = result.loc[(result["competency"] == competency) & (result["period"] == "2026Q3")]
+        np.testing.assert_allclose(rows["value"], by_hand, atol=1e-4)
+        assert rows["value"].round(2).tolist()[:6] == [0.17, 0.29, 0.71, 0.44, 0.62, 0.91]
+        assert set(zip(rows["n_targets"], rows["n_raters"], strict=True)) == {(n, k)}
+    alpha = result.loc[(result["period"] == "2026Q2"), "value"].iloc[-1]
+    assert round(alpha, 3) == 0.849
+
+    on_sample = reliability(sample_ratings)
     groups = sample_ratings.groupby(["competency", "period"]).ngroups
-    assert len(result) == 7 * groups
-    assert result.groupby(["competency", "period"])["statistic"].nunique().eq(7).all()
+    assert len(on_sample) == 7 * groups
+    assert on_sample.groupby(["competency", "period"])["statistic"].nunique().eq(7).all()
 
 
 def test_reliability_rejects_min_targets_below_two() -> None:

@@ -741,3 +741,15 @@ def test_load_sample_equals_the_validated_generator_output() -> None:
     expected = am_analytics.from_frames(as_of=sample.SAMPLE_AS_OF, **sample.generate(seed=0))
     for name, frame in expected.tables():
         pd.testing.assert_frame_equal(loaded.table(name), frame)
+
+
+def test_load_sample_names_its_options() -> None:
+    """as_of, on_orphans and rules are named keywords; as_of used to clash with the default."""
+    import inspect
+
+    parameters = inspect.signature(am_analytics.load_sample).parameters
+    assert list(parameters) == ["as_of", "on_orphans", "rules"]
+    assert all(p.kind is p.KEYWORD_ONLY for p in parameters.values())
+    earlier = am_analytics.load_sample(as_of="2026-10-01")
+    assert earlier.as_of == pd.Timestamp("2026-10-01")
+    assert len(earlier.managers) == 40

@@ -499,7 +499,7 @@ def test_sensitivity_finds_fragile_ranks() -> None:
 
 def test_score_managers_on_the_sample() -> None:
     """Three lines from the sample to a ranked, graded, explained table; 271 grades."""
-    table = score_managers(am.load_sample(), "2026Q3")
+    table = score_managers(am.load_sample(), period="2026Q3")
     assert table["rank"].tolist() == sorted(table["rank"].tolist())
     assert table["rank"].iloc[0] == 1
     counts = table["grade"].value_counts()
@@ -514,7 +514,7 @@ def test_default_scores_follow_the_planted_skill() -> None:
     (Spearman 0.63 in 2026Q3 when this was written; a broken metric or sign drops it)."""
     from am_analytics.sample import truth
 
-    table = score_managers(am.load_sample(), "2026Q3")
+    table = score_managers(am.load_sample(), period="2026Q3")
     skill = truth().set_index("manager_id")["skill"]
     assert table["score"].corr(skill.loc[table.index], method="spearman") > 0.5
 
@@ -589,7 +589,7 @@ def test_an_overflowing_sum_is_named_and_warned_not_dropped_silently() -> None:
     """Sales summing to inf: the criterion is left out for that manager, named in
     not_finite and note, and warned about (metrics and scoring both say so)."""
     with pytest.warns(NonFiniteValueWarning) as caught:
-        table = score_managers(_overflow_dataset(), "2026Q3", OVERFLOW_CARD)
+        table = score_managers(_overflow_dataset(), period="2026Q3", scorecard=OVERFLOW_CARD)
     messages = [str(w.message) for w in caught]
     assert any("sales_amount for M1" in m for m in messages)
     assert any("M1 (sales_amount)" in m for m in messages)
@@ -612,7 +612,7 @@ def test_a_manager_without_sales_in_an_active_period_is_flagged_not_graded() -> 
     """M4 sold in 2026Q2 only: in 2026Q3 a row with active=False, no score, no grade,
     and the fit (bounds, grades) ignores it."""
     with pytest.warns(NonFiniteValueWarning):
-        table = score_managers(_overflow_dataset(), "2026Q3", OVERFLOW_CARD)
+        table = score_managers(_overflow_dataset(), period="2026Q3", scorecard=OVERFLOW_CARD)
     idle = table.loc["M4"]
     assert not idle["active"] and table.loc[["M1", "M2", "M3"], "active"].all()
     assert pd.isna(idle["score"]) and pd.isna(idle["grade"]) and pd.isna(idle["rank"])
@@ -628,7 +628,7 @@ def test_a_period_without_sales_is_an_error_naming_the_data_range() -> None:
         match=r"no sales in 2019Q1 \(2019-01-01 to 2019-03-31\).*"
         r"the sales run from 2024-01-01 to 2026-11-15: choose a period with sales",
     ) as error:
-        score_managers(am.load_sample(), "2019Q1")
+        score_managers(am.load_sample(), period="2019Q1")
     assert error.value.period == "2019Q1"
     assert error.value.first_date == pd.Timestamp("2024-01-01")
     assert error.value.last_date == pd.Timestamp("2026-11-15")
@@ -636,7 +636,7 @@ def test_a_period_without_sales_is_an_error_naming_the_data_range() -> None:
 
 def test_managers_who_have_left_are_named_in_the_result() -> None:
     """The sample's two leavers are not rows, and the table says so in attrs."""
-    table = score_managers(am.load_sample(), "2026Q3")
+    table = score_managers(am.load_sample(), period="2026Q3")
     assert table.attrs["left_out"] == {"M0018": "has left", "M0035": "has left"}
     assert not {"M0018", "M0035"} & set(table.index)
     assert table["active"].all() and (table["note"] == "").all()
@@ -650,3 +650,17 @@ def test_score_one_names_an_infinite_value() -> None:
     assert one["not_finite"] == ["sales_amount"] and one["missing"] == ["sales_amount"]
     assert one["score"] == 100.0
     assert fitted.score_one({"sales_amount": 20.0, "complaint_count": 1.0})["not_finite"] == []
+
+
+def test_score_managers_positional_period_and_scorecard_still_work_with_a_warning() -> None:
+    """The old ``score_managers(data, period, card)`` warns with the keyword call, same table."""
+    data = am.load_sample()
+    card = default_scorecard()
+    new = score_managers(data, period="2026Q3", scorecard=card)
+    advice = (
+        r"pass period, scorecard by keyword: score_managers\(\.\.\., period='2026Q3', scorecard="
+    )
+    with pytest.warns(FutureWarning, match=advice):
+        old = score_managers(data, "2026Q3", card)
+    pd.testing.assert_frame_equal(old, new)
+    assert old.attrs == new.attrs

@@ -54,7 +54,7 @@ def test_parts_agree_with_the_functions_they_come_from(
 
 def test_portfolio_of_the_client_view_adds_up(data: am.Dataset, clients: pd.DataFrame) -> None:
     """Each manager's revenue is the net revenue of the clients they own; nobody is lost."""
-    book = portfolio(clients, data.clients)
+    book = portfolio(clients, clients=data.clients)
     assert book["revenue"].sum() == pytest.approx(clients["monetary"].sum())
     assert book["clients"].sum() == len(data.clients)
     owned = clients.groupby("manager_id", observed=False)["monetary"].sum()

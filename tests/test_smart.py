@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from am_analytics import Dataset, from_frames, load_sample
-from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.errors import ConfigError, DataValidationError, MissingTableError
 from am_analytics.goals._smart import _growth_percentiles, check_smart
 from am_analytics.metrics import _REGISTRY, Metric, manager_metrics, register_metric
 
@@ -114,7 +114,7 @@ def test_history_is_the_complete_quarters_before_the_target_was_set(data):
         revision=[1, 1, 2],
     )
     frame.loc[1, "goal_id"] = "G0"
-    out = check_smart(frame, data)
+    out = check_smart(data, goals=frame)
     assert out["baseline"].tolist() == [250.0, 200.0, 250.0]
     assert out["n_history"].tolist() == [4, 3, 4]
     assert out["required_growth"].to_numpy() == pytest.approx([0.2, 0.5, 0.1])
@@ -125,7 +125,7 @@ def test_history_is_the_complete_quarters_before_the_target_was_set(data):
 
 def test_history_length_is_an_option(data):
     """history=2 from 1 Jan 2026: 2025Q3, Q4 = 300, 400, mean 350."""
-    out = check_smart(goals(), data, history=2)
+    out = check_smart(data, goals=goals(), history=2)
     assert out.loc[0, "baseline"] == 350.0 and out.loc[0, "n_history"] == 2
 
 
@@ -133,7 +133,7 @@ def test_team_history_sums_the_members_and_a_manager_starts_at_hire(data):
     """Team 甲 = M1 + M2: mean 250 + 50 = 300, 330 asks +10 %. M3 was hired on
     1 May 2025, so 2025Q1 and Q2 are not theirs: (60 + 100) / 2 = 80, 120 asks +50 %."""
     frame = goals(owner_id=["甲", "M3"], owner_kind=["team", "manager"], target=[330.0, 120.0])
-    out = check_smart(frame, data)
+    out = check_smart(data, goals=frame)
     assert out["baseline"].tolist() == [300.0, 80.0]
     assert out["n_history"].tolist() == [4, 2]
     assert out["required_growth"].to_numpy() == pytest.approx([0.1, 0.5])
@@ -142,12 +142,12 @@ def test_team_history_sums_the_members_and_a_manager_starts_at_hire(data):
 def test_no_history_passes_with_a_note(data):
     """A 2025Q1 goal set on 20 Dec 2024 has no data before it: achievable, with a note."""
     out = check_smart(
-        goals(
+        data,
+        goals=goals(
             period_start=pd.Timestamp("2025-01-01"),
             period_end=pd.Timestamp("2025-03-31"),
             set_on=pd.Timestamp("2024-12-20"),
         ),
-        data,
     )
     row = out.loc[0]
     assert row["achievable"] and row["smart"] and row["n_history"] == 0
@@ -159,13 +159,13 @@ def test_monthly_goal_looks_back_by_months(data):
     """A December 2025 goal set on 1 Dec: November (nothing), October (M1 sold 400 on 15 Oct) and
     September (nothing) - mean 400 / 3; a target of 200 asks for +50 %."""
     out = check_smart(
-        goals(
+        data,
+        goals=goals(
             period_start=pd.Timestamp("2025-12-01"),
             period_end=pd.Timestamp("2025-12-31"),
             set_on=pd.Timestamp("2025-12-01"),
             target=200.0,
         ),
-        data,
         history=3,
     )
     assert out.loc[0, "baseline"] == pytest.approx(400 / 3)
@@ -184,7 +184,7 @@ def test_specific_fails_for_unknown_owners_and_metrics(data):
         owner_kind=["manager", "team", "boss", "manager"],
         metric=["sales_amount", "sales_amount", "sales_amount", "sales_amout"],
     )
-    out = check_smart(frame, data)
+    out = check_smart(data, goals=frame)
     assert not out["specific"].any() and not out["smart"].any()
     assert out["reason"][0] == "specific: 'M9' is not a known manager"
     assert out["reason"][1] == "specific: '丁' is not a known team"
@@ -199,7 +199,7 @@ def test_specific_fails_for_unknown_owners_and_metrics(data):
 
 def test_measurable_fails_without_the_metrics_table(data):
     """CSAT needs surveys, which this dataset lacks; relevant through the strategy list."""
-    out = check_smart(goals(metric="csat_mean", target=4.5), data, strategy=["csat_mean"])
+    out = check_smart(data, goals=goals(metric="csat_mean", target=4.5), strategy=["csat_mean"])
     row = out.loc[0]
     assert letters(row) == {
         "specific": True,
@@ -217,14 +217,14 @@ def test_measurable_fails_without_the_metrics_table(data):
 def test_relevant_is_strict_and_the_strategy_extends_it(data):
     """order_count is not in the default scorecard; naming it in strategy makes it relevant."""
     frame = goals(metric="order_count", target=2.0)
-    out = check_smart(frame, data)
+    out = check_smart(data, goals=frame)
     assert not out.loc[0, "relevant"] and out.loc[0, "specific"] and out.loc[0, "measurable"]
     assert out.loc[0, "reason"] == (
         "relevant: 'order_count' is neither a scorecard metric nor in a strategy list (strategy=)"
     )
-    assert check_smart(frame, data, strategy=["order_count"]).loc[0, "relevant"]
+    assert check_smart(data, goals=frame, strategy=["order_count"]).loc[0, "relevant"]
     # csat_adjusted is in the scorecard, csat_mean is not: no near-miss credit
-    assert not check_smart(goals(metric="csat_mean"), data).loc[0, "relevant"]
+    assert not check_smart(data, goals=goals(metric="csat_mean")).loc[0, "relevant"]
 
 
 def test_time_bound_fails_when_set_after_the_end_or_the_period_is_broken(data):
@@ -233,7 +233,7 @@ def test_time_bound_fails_when_set_after_the_end_or_the_period_is_broken(data):
         set_on=pd.to_datetime(["2026-04-05", "2025-12-01", "2025-12-01"]),
         period_end=pd.to_datetime(["2026-03-31", "2025-12-31", None]),
     )
-    out = check_smart(frame, data)
+    out = check_smart(data, goals=frame)
     assert not out["time_bound"].any() and out["specific"].all()
     assert out["reason"][0].startswith(
         "time-bound: set on 2026-04-05, after the period ended on 2026-03-31"
@@ -246,7 +246,7 @@ def test_time_bound_fails_when_set_after_the_end_or_the_period_is_broken(data):
 
 def test_missing_set_on_passes_with_a_note_and_history_stops_at_the_start(data):
     """Without set_on the target counts as set on 1 Jan 2026: baseline 250, +20 %."""
-    out = check_smart(goals().drop(columns=["set_on", "revision", "owner_kind"]), data)
+    out = check_smart(data, goals=goals().drop(columns=["set_on", "revision", "owner_kind"]))
     row = out.loc[0]
     assert row["time_bound"] and row["smart"] and row["revision"] == 1
     assert row["baseline"] == 250.0
@@ -258,7 +258,7 @@ def test_stretch_and_sandbagging_on_eleven_peers(data):
     Mid-rank percentiles (i + 0.5) / 11: 150 is at 0.955 (stretch), 100 at 0.045
     (sandbagging), 145 at 0.864 and 105 at 0.136 pass."""
     targets = [100.0 + 5 * i for i in range(11)]
-    out = check_smart(goals(owner_id=PEERS, target=targets), data)
+    out = check_smart(data, goals=goals(owner_id=PEERS, target=targets))
     expected = (np.arange(11) + 0.5) / 11
     assert out["growth_percentile"].to_numpy() == pytest.approx(expected)
     assert out["achievable_flag"].tolist() == ["sandbagging"] + [""] * 9 + ["stretch"]
@@ -272,13 +272,13 @@ def test_stretch_and_sandbagging_on_eleven_peers(data):
         "over the last 4 quarters, at the 5th percentile of 11 peer goals (below the 10th)"
     )
     # tighter bounds flag nobody
-    calm = check_smart(goals(owner_id=PEERS, target=targets), data, percentiles=(0.01, 0.99))
+    calm = check_smart(data, goals=goals(owner_id=PEERS, target=targets), percentiles=(0.01, 0.99))
     assert calm["achievable"].all()
 
 
 def test_small_peer_groups_never_flag(data):
     """Five peers: mid-ranks 0.1 .. 0.9, inside the default bounds."""
-    out = check_smart(goals(owner_id=PEERS[:5], target=[100.0, 120, 140, 160, 900]), data)
+    out = check_smart(data, goals=goals(owner_id=PEERS[:5], target=[100.0, 120, 140, 160, 900]))
     assert out["growth_percentile"].to_numpy() == pytest.approx([0.1, 0.3, 0.5, 0.7, 0.9])
     assert out["achievable"].all()
 
@@ -306,8 +306,8 @@ def test_lower_is_better_ranks_the_deepest_cut_as_the_stretch(data, lower_is_bet
     the flat target the sandbagging."""
     targets = [100.0 - 5 * i for i in range(11)]
     out = check_smart(
-        goals(owner_id=PEERS, metric=lower_is_better, target=targets),
         data,
+        goals=goals(owner_id=PEERS, metric=lower_is_better, target=targets),
         strategy=[lower_is_better],
     )
     assert out["required_growth"].to_numpy() == pytest.approx(-0.05 * np.arange(11))
@@ -367,20 +367,41 @@ def test_percentile_is_the_mid_rank_within_its_group(values, groups):
 )
 def test_bad_options_raise_config_errors(data, options, match):
     with pytest.raises(ConfigError, match=match):
-        check_smart(goals(), data, **options)
+        check_smart(data, goals=goals(), **options)
 
 
 def test_missing_goal_columns_raise(data):
     with pytest.raises(DataValidationError, match=r"goals lacks the column\(s\) \['target'\]"):
-        check_smart(goals().drop(columns="target"), data)
+        check_smart(data, goals=goals().drop(columns="target"))
+
+
+def test_old_goals_first_order_still_works_and_warns(data):
+    """check_smart(goals, dataset) warns with the new call and gives the same frame."""
+    frame = goals(owner_id=["M1", "M2"], target=[300.0, 60.0])
+    expected = check_smart(data, goals=frame, history=2)
+    with pytest.warns(FutureWarning) as caught:
+        old = check_smart(frame, data, history=2)
+    pd.testing.assert_frame_equal(old, expected)
+    assert old["baseline"].tolist() == [350.0, 50.0]
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message) == (
+        "put the dataset first and pass the goals by keyword: "
+        "check_smart(dataset, goals=goals, ...); the old form stops working in 0.3"
+    )
+
+
+def test_a_dataset_without_goals_names_the_missing_table(data):
+    """Without goals= the dataset's goals are checked; none at all is a MissingTableError."""
+    with pytest.raises(MissingTableError, match="this dataset has no goals table"):
+        check_smart(data)
 
 
 def test_input_is_not_mutated_and_empty_goals_give_an_empty_frame(data):
     frame = goals()
     before = frame.copy()
-    check_smart(frame, data)
+    check_smart(data, goals=frame)
     pd.testing.assert_frame_equal(frame, before)
-    empty = check_smart(frame.iloc[:0], data)
+    empty = check_smart(data, goals=frame.iloc[:0])
     assert empty.empty and {"smart", "reason", "growth_percentile"} <= set(empty.columns)
 
 
@@ -397,7 +418,7 @@ def sample() -> Dataset:
 @pytest.fixture(scope="module")
 def sample_smart(sample) -> pd.DataFrame:
     assert sample.goals is not None
-    return check_smart(sample.goals, sample)
+    return check_smart(sample)
 
 
 def test_sample_goals_are_specific_measurable_and_time_bound(sample, sample_smart):
@@ -428,7 +449,10 @@ def test_sample_baseline_matches_manager_metrics(sample, sample_smart):
     2025Q2..2026Q1 (2026Q2 is still running), for a manager and for a team (sum)."""
     quarters = ["2025Q2", "2025Q3", "2025Q4", "2026Q1"]
     sales = pd.concat(
-        [manager_metrics(sample, q, metrics=["sales_amount"])["sales_amount"] for q in quarters],
+        [
+            manager_metrics(sample, period=q, metrics=["sales_amount"])["sales_amount"]
+            for q in quarters
+        ],
         axis=1,
     ).fillna(0.0)
     goals_q3 = sample_smart[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Iterator
 
@@ -23,7 +24,7 @@ from am_analytics.development import (
     training_impact_by_category,
     training_summary,
 )
-from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.errors import ConfigError, DataValidationError, MissingTableError
 from am_analytics.plots import training_impact_plot
 from am_analytics.sample import TRAINING_EFFECTS, generate
 
@@ -110,7 +111,7 @@ def sample() -> Dataset:
 @pytest.fixture(scope="module")
 def sample_by_category(sample: Dataset) -> pd.DataFrame:
     """The effect of each training category on the sample's sales."""
-    return training_impact_by_category(sample.training, sample)
+    return training_impact_by_category(sample)
 
 
 @pytest.fixture(scope="module")
@@ -177,13 +178,48 @@ def test_summary_missing_column_raises() -> None:
     assert info.value.missing == {"training": ["start_date"]}
 
 
-def test_summary_on_sample_matches_the_table(sample: Dataset) -> None:
-    """Courses per manager and category sum to the records started in the quarter."""
-    out = training_summary(sample.training, period="2025Q2")
-    start = sample.training["start_date"]
-    started = ((start >= "2025-04-01") & (start < "2025-07-01")).sum()
-    assert out["courses"].sum() == started
-    assert out["completion_rate"].between(0, 1).all()
+@pytest.mark.parametrize(
+    ("period", "first", "after"),
+    [("2025Q2", "2025-04-01", "2025-07-01"), ("2025", "2025-01-01", "2026-01-01")],
+)
+def test_summary_on_sample_matches_the_table(
+    sample: Dataset, period: str, first: str, after: str
+) -> None:
+    """Every column equals a plain pandas group-by of the records started in the period.
+
+    Hours are summed over all started courses (completed or not) and the
+    assessment is the mean of the scores given: the sample's 2025 holds two
+    uncompleted courses without a score, which count in courses and hours only.
+    """
+    out = training_summary(sample.training, period=period)
+    table = sample.training
+    start = table["start_date"]
+    rows = table.loc[(start >= first) & (start < after)]
+    keys = [rows["manager_id"].astype(str).rename("manager_id"), rows["category"]]
+    expected = (
+        pd.DataFrame(
+            {
+                "courses": rows.groupby(keys).size(),
+                "completed": rows["completed"].astype(bool).groupby(keys).sum(),
+                "hours": rows["hours"].groupby(keys).sum(),
+                "mean_assessment_score": rows["assessment_score"].groupby(keys).mean(),
+            }
+        )
+        .sort_index()
+        .reset_index()
+    )
+    assert out["courses"].sum() == len(rows) > 0
+    pd.testing.assert_frame_equal(
+        out[["manager_id", "category", "courses", "completed"]],
+        expected[["manager_id", "category", "courses", "completed"]],
+        check_dtype=False,
+    )
+    np.testing.assert_allclose(out["hours"], expected["hours"])
+    np.testing.assert_allclose(
+        out["mean_assessment_score"], expected["mean_assessment_score"], equal_nan=True
+    )
+    np.testing.assert_allclose(out["completion_rate"], expected["completed"] / expected["courses"])
+    assert out["hours"].sum() == pytest.approx(rows["hours"].sum())
 
 
 # --- training_impact: known answers on hand-made data -----------------------------------------
@@ -192,7 +228,7 @@ def test_summary_on_sample_matches_the_table(sample: Dataset) -> None:
 def test_recovers_a_known_multiplicative_effect() -> None:
     """A +20 % lift after training is recovered within 2 points with a tight interval."""
     dataset, training = _handmade(effect=np.log(1.2))
-    impact = training_impact(training, dataset, category="sales_skills")
+    impact = training_impact(dataset, training=training, category="sales_skills")
     assert impact.effect == pytest.approx(0.2, abs=0.02)
     assert impact.ci_low < 0.2 < impact.ci_high
     assert impact.ci_high - impact.ci_low < 0.05
@@ -213,7 +249,7 @@ def test_recovers_a_known_multiplicative_effect() -> None:
 def test_recovers_an_additive_effect_on_the_level_scale() -> None:
     """With log=False the effect is in currency units: +3000 per quarter."""
     dataset, training = _handmade(effect=3000.0, additive=True)
-    impact = training_impact(training, dataset, log=False)
+    impact = training_impact(dataset, training=training, log=False)
     assert impact.scale == "absolute"
     assert impact.ci_low < 3000.0 < impact.ci_high
     assert impact.effect == pytest.approx(3000.0, rel=0.2)
@@ -222,14 +258,14 @@ def test_recovers_an_additive_effect_on_the_level_scale() -> None:
 def test_no_effect_planted_gives_an_interval_covering_zero() -> None:
     """Without an effect the interval covers 0."""
     dataset, training = _handmade(effect=0.0)
-    impact = training_impact(training, dataset)
+    impact = training_impact(dataset, training=training)
     assert impact.ci_low < 0.0 < impact.ci_high
 
 
 def test_pre_trend_check_flags_a_dip_before_training() -> None:
     """Sales 30 % lower two quarters before training: the lead is found and rejected."""
     dataset, training = _handmade(effect=0.0, lead_dip=np.log(0.7))
-    impact = training_impact(training, dataset)
+    impact = training_impact(dataset, training=training)
     lead = impact.event_study.set_index("event_time").loc[-2, "coef"]
     assert lead == pytest.approx(-0.3, abs=0.03)
     assert impact.pre_trend_p < 0.001
@@ -241,7 +277,7 @@ def test_uncompleted_courses_do_not_treat() -> None:
     dropout = training.iloc[:1].assign(
         record_id="R99", manager_id="C1", completed=pd.array([False], dtype="boolean")
     )
-    impact = training_impact(pd.concat([training, dropout], ignore_index=True), dataset)
+    impact = training_impact(dataset, training=pd.concat([training, dropout], ignore_index=True))
     assert (impact.n_treated, impact.n_control) == (8, 10)
     assert impact.effect == pytest.approx(0.2, abs=0.02)
 
@@ -266,7 +302,7 @@ def test_already_treated_managers_are_never_controls() -> None:
         sales=sales.assign(amount=grown),
         as_of="2025-12-31",
     )
-    impact = training_impact(training, dynamic)
+    impact = training_impact(dynamic, training=training)
     expected = np.expm1(1.5 * np.log(1.1))
     assert impact.effect == pytest.approx(expected, abs=0.02)
 
@@ -275,7 +311,7 @@ def test_too_few_managers_warn_and_give_nan() -> None:
     """With 4 treated managers (fewer than 5) the effect is NaN, with a warning and a note."""
     dataset, training = _handmade(effect=np.log(1.2))
     with pytest.warns(TrainingImpactWarning, match="too few managers"):
-        impact = training_impact(training.iloc[:4], dataset)
+        impact = training_impact(dataset, training=training.iloc[:4])
     assert np.isnan(impact.effect) and np.isnan(impact.ci_low)
     assert impact.n_treated == 4 and "4 treated" in impact.note
     assert impact.event_study.empty
@@ -285,7 +321,7 @@ def test_inputs_are_not_modified() -> None:
     """The training frame and the dataset's sales are left as they were."""
     dataset, training = _handmade(effect=0.1)
     training_before, sales_before = training.copy(), dataset.sales.copy()
-    training_impact(training, dataset)
+    training_impact(dataset, training=training)
     pd.testing.assert_frame_equal(training, training_before)
     pd.testing.assert_frame_equal(dataset.sales, sales_before)
 
@@ -305,13 +341,13 @@ def test_bad_options_raise_config_error(options: dict[str, object], match: str) 
     """Bad options are ConfigErrors that say what is expected."""
     dataset, training = _handmade(effect=0.0)
     with pytest.raises(ConfigError, match=match):
-        training_impact(training, dataset, **options)  # type: ignore[arg-type]
+        training_impact(dataset, training=training, **options)  # type: ignore[arg-type]
 
 
 def test_to_frame_has_one_row_of_scalars() -> None:
     """to_frame lists the scalar results, not the event study."""
     dataset, training = _handmade(effect=np.log(1.2))
-    row = training_impact(training, dataset).to_frame()
+    row = training_impact(dataset, training=training).to_frame()
     assert len(row) == 1
     assert {"effect", "ci_low", "ci_high", "n_treated", "n_control", "pre_trend_p"} <= set(row)
     assert "event_study" not in row
@@ -337,7 +373,7 @@ def test_sample_compliance_shows_no_effect(sample_by_category: pd.DataFrame) -> 
 
 def test_large_organisation_detects_sales_skills(large: Dataset) -> None:
     """With 200 managers the +15 % of sales skills is inside a tight interval that excludes 0."""
-    impact = training_impact(large.training, large, category="sales_skills")
+    impact = training_impact(large, category="sales_skills")
     assert impact.ci_low < TRAINING_EFFECTS["sales_skills"] < impact.ci_high
     assert impact.ci_low > 0.0 and impact.p_value < 0.01
     assert impact.n_treated >= 40
@@ -345,7 +381,7 @@ def test_large_organisation_detects_sales_skills(large: Dataset) -> None:
 
 def test_large_organisation_compliance_covers_zero(large: Dataset) -> None:
     """With 200 managers compliance training still shows no effect."""
-    impact = training_impact(large.training, large, category="compliance")
+    impact = training_impact(large, category="compliance")
     assert impact.ci_low < 0.0 < impact.ci_high
     assert impact.ci_high - impact.ci_low < 0.2
 
@@ -356,7 +392,7 @@ def test_large_organisation_compliance_covers_zero(large: Dataset) -> None:
 def test_plot_draws_each_event_time_with_its_interval() -> None:
     """One point per estimated event time, the reference hollow, zero and start lines."""
     dataset, training = _handmade(effect=np.log(1.2))
-    impact = training_impact(training, dataset)
+    impact = training_impact(dataset, training=training)
     _, ax = plt.subplots()
     assert training_impact_plot(impact, ax=ax) is ax
     estimated = impact.event_study.loc[~impact.event_study["reference"]]
@@ -374,6 +410,28 @@ def test_plot_of_a_result_without_estimate_shows_the_note() -> None:
     dataset, training = _handmade(effect=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TrainingImpactWarning)
-        impact: TrainingImpact = training_impact(training.iloc[:2], dataset)
+        impact: TrainingImpact = training_impact(dataset, training=training.iloc[:2])
     ax = training_impact_plot(impact)
     assert any("too few managers" in text.get_text() for text in ax.texts)
+
+
+def test_training_first_calls_still_work_with_a_warning(sample: Dataset) -> None:
+    """``training_impact(training, dataset)`` (and by category) warn and give the same results."""
+    with pytest.warns(FutureWarning, match=r"dataset first: training_impact\(dataset, training="):
+        old = training_impact(sample.training, sample, category="sales_skills")
+    new = training_impact(sample, category="sales_skills")
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    pd.testing.assert_frame_equal(old.event_study, new.event_study)
+    with pytest.warns(FutureWarning, match=r"training_impact_by_category\(dataset, training="):
+        by_category = training_impact_by_category(sample.training, sample)
+    pd.testing.assert_frame_equal(by_category, training_impact_by_category(sample))
+
+
+def test_training_defaults_to_the_datasets_and_is_required() -> None:
+    """Without ``training=`` the dataset's table is used; a dataset without one says so."""
+    dataset, training = _handmade(effect=np.log(1.2))
+    with pytest.raises(MissingTableError, match="no training table"):
+        training_impact(dataclasses.replace(dataset, training=None))
+    given = training_impact(dataset, training=training).to_frame()
+    default = training_impact(dataclasses.replace(dataset, training=training)).to_frame()
+    pd.testing.assert_frame_equal(default, given)

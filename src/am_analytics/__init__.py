@@ -1,5 +1,14 @@
 """am_analytics: account-manager analytics on validated sales-organisation tables.
 
+Calling rule: a function over several of the dataset's tables takes the
+:class:`Dataset` first, and a table you may substitute for one of its own
+(an edited training table, say) is a keyword argument defaulting to the
+dataset's; a function over one frame (a table or a result) takes that frame
+first, any other frame by keyword. ``period``, ``periods``, ``as_of`` and the
+options are always keyword arguments: ``score_managers(data, period="2026Q3")``,
+``portfolio(features, clients=data.clients)``. The earlier calling forms still
+run for one release, with a :class:`FutureWarning` that shows the new call.
+
 >>> import am_analytics
 >>> data = am_analytics.load_sample()
 >>> data.sales.amount.sum() > 0

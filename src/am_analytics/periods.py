@@ -79,9 +79,12 @@ def to_period(period: PeriodLike) -> pd.Period:
         return period
     if isinstance(period, str):
         try:
-            return pd.Period(period.strip())
+            parsed: object = pd.Period(period.strip())
         except (ValueError, TypeError):
-            pass
+            parsed = None
+        # pandas reads "", "NaT" and "nan" as a missing period (NaT): not a period
+        if isinstance(parsed, pd.Period):
+            return parsed
     raise ConfigError(
         f"cannot read the period {period!r}; give a quarter like '2026Q3', "
         "a month like '2026-07' or a year like '2026'"

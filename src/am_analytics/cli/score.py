@@ -61,7 +61,9 @@ def score(
         data = load(directory, as_of=as_of or today())
     when = analysis_date(screen, data, as_of)
     with status(f"Scoring {period} ..."), warnings_shown(screen):
-        table = score_managers(data, period, card if scorecard is not None else None, as_of=when)
+        table = score_managers(
+            data, period=period, scorecard=card if scorecard is not None else None, as_of=when
+        )
     _print_scores(screen, table, period)
     _print_left_out_managers(screen, table, data, period)
     if out is not None:

@@ -60,7 +60,7 @@ def segments(
     when = analysis_date(screen, data, as_of)
     with status("Segmenting clients ..."), warnings_shown(screen):
         table = segment_clients(data, as_of=when)
-        book = portfolio(table, data.clients)
+        book = portfolio(table, clients=data.clients)
     _print_segments(screen, segment_summary(table), when)
     _print_unsegmented(screen, table, n_clients=len(data.clients), as_of=when)
     for path, frame, what in ((out, table, "clients"), (portfolios, book, "managers")):

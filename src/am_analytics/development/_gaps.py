@@ -7,31 +7,51 @@ import itertools
 import pandas as pd
 
 from .._checks import require_columns
+from ..dataset import Dataset
 from ..periods import PeriodLike, to_period
 from ._ladder import CareerLadder, _calibrated, _periods_within
+from ._old_forms import frame_first_until_removed
 
 
-def skill_gaps(
+def gaps_of_frames(
     ratings: pd.DataFrame,
     managers: pd.DataFrame,
     *,
     ladder: CareerLadder,
     period: PeriodLike,
 ) -> pd.DataFrame:
+    """:func:`skill_gaps` of a ratings and a managers frame (the earlier calling form)."""
+    require_columns(managers, ["manager_id", "level"], "managers")
+    window = to_period(period)
+    scores = _calibrated(ratings)
+    ladder.check_competencies(scores["competency"].unique())
+    inside = _periods_within(scores["period"], window.start_time, window.end_time)
+    current = (
+        scores[inside]
+        .groupby(["manager_id", "competency"], sort=False)["score"]
+        .agg(current="mean", n_periods="count")
+        .reset_index()
+    )
+    return _gap_table(managers, current, ladder)
+
+
+@frame_first_until_removed("skill_gaps(dataset, ladder=..., period=...)", gaps_of_frames)
+def skill_gaps(dataset: Dataset, *, ladder: CareerLadder, period: PeriodLike) -> pd.DataFrame:
     """Each manager's calibrated rating per competency against their level and the next.
 
     Parameters
     ----------
-    ratings
-        A validated ratings table. Ratings are calibrated on the whole frame
-        (:func:`~am_analytics.ratings.competency_scores`), so give all periods:
-        more ratings estimate rater leniency better.
-    managers
-        ``manager_id`` and ``level`` (``name`` is carried along if present).
-        Every row gets rows out; filter departed managers first if unwanted.
+    dataset
+        A validated :class:`~am_analytics.Dataset` with a ratings table. The
+        ratings are calibrated on the whole table
+        (:func:`~am_analytics.ratings.competency_scores`): more ratings
+        estimate rater leniency better. Every manager of ``dataset.managers``
+        (``manager_id``, ``level``; ``name`` is carried along) gets rows out;
+        to leave out departed managers, pass
+        ``dataclasses.replace(dataset, managers=...)``.
     ladder
         The :class:`CareerLadder`; it must not name a competency absent from
-        ``ratings`` (:class:`ConfigError`).
+        the ratings (:class:`ConfigError`).
     period
         ``"2026Q3"``, ``"2026"``, ...: the calibrated ratings of the rating
         periods lying within it are averaged.
@@ -44,18 +64,20 @@ def skill_gaps(
 
     Raises
     ------
+    MissingTableError
+        If the dataset has no ratings table.
     ConfigError
         If ``period`` cannot be read or the ladder names a competency that is
         never rated.
     DataValidationError
-        If ``managers`` lacks ``manager_id`` or ``level``.
+        If the managers table lacks ``manager_id`` or ``level``.
 
     Notes
     -----
     Output columns:
 
     ``manager_id``, ``name`` (if given), ``level``
-        From ``managers``.
+        From the managers table.
     ``in_ladder``
         Whether ``level`` is a level of the ladder (bool). A level outside it
         is flagged, not an error (a ladder may cover part of an organisation):
@@ -79,31 +101,15 @@ def skill_gaps(
 
     Examples
     --------
-    >>> ratings = pd.DataFrame({
-    ...     "manager_id": pd.Categorical(["M1", "M1"]), "period": ["2026Q2", "2026Q3"],
-    ...     "rater_id": "S-1", "rater_role": "supervisor", "competency": "teamwork",
-    ...     "score": [2.5, 3.5]})
-    >>> managers = pd.DataFrame({"manager_id": ["M1"], "level": ["junior"]})
-    >>> from am_analytics.development import CareerLadder, CareerLevel
-    >>> ladder = CareerLadder((CareerLevel("junior", competencies={"teamwork": 2.0}),
-    ...                        CareerLevel("senior", competencies={"teamwork": 3.5})))
-    >>> gaps = skill_gaps(ratings, managers, ladder=ladder, period="2026")
-    >>> gaps[["competency", "current", "n_periods", "required_next", "gap"]]
-      competency  current  n_periods  required_next  gap
-    0   teamwork      3.0          2            3.5  0.5
+    >>> from am_analytics import load_sample
+    >>> from am_analytics.development import default_career_ladder
+    >>> gaps = skill_gaps(load_sample(), ladder=default_career_ladder(), period="2026Q3")
+    >>> gaps[["manager_id", "competency", "current", "required_next", "gap"]].head(2).round(2)
+      manager_id       competency  current  required_next   gap
+    0      M0001    communication     3.72            3.0  0.00
+    1      M0001  problem_solving     2.72            3.0  0.28
     """
-    require_columns(managers, ["manager_id", "level"], "managers")
-    window = to_period(period)
-    scores = _calibrated(ratings)
-    ladder.check_competencies(scores["competency"].unique())
-    inside = _periods_within(scores["period"], window.start_time, window.end_time)
-    current = (
-        scores[inside]
-        .groupby(["manager_id", "competency"], sort=False)["score"]
-        .agg(current="mean", n_periods="count")
-        .reset_index()
-    )
-    return _gap_table(managers, current, ladder)
+    return gaps_of_frames(dataset.table("ratings"), dataset.managers, ladder=ladder, period=period)
 
 
 def _gap_table(managers: pd.DataFrame, current: pd.DataFrame, ladder: CareerLadder) -> pd.DataFrame:

@@ -55,10 +55,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import get_metric, manager_metrics
 from ..periods import DateLike, parse_as_of
 from ..schemas import TRAINING_CATEGORIES
+from ._old_forms import frame_first_until_removed
 from ._stacked_did import _EVENT_COLUMNS, _fit, _stack
 from ._training import FloatArray, _check_training, _completed
 
@@ -154,10 +156,23 @@ class TrainingImpact:
         ).astype({"category": "str", "n_treated": "int64", "n_control": "int64"})
 
 
+def _training_first(training: pd.DataFrame, dataset: Dataset, **options: Any) -> TrainingImpact:
+    """The earlier form ``training_impact(training, dataset, ...)``."""
+    return training_impact(dataset, training=training, **options)
+
+
+def _training_first_by_category(
+    training: pd.DataFrame, dataset: Dataset, **options: Any
+) -> pd.DataFrame:
+    """The earlier form ``training_impact_by_category(training, dataset, ...)``."""
+    return training_impact_by_category(dataset, training=training, **options)
+
+
+@frame_first_until_removed("training_impact(dataset, training=training, ...)", _training_first)
 def training_impact(
-    training: pd.DataFrame,
-    dataset: Any,
+    dataset: Dataset,
     *,
+    training: pd.DataFrame | None = None,
     outcome: str = "sales_amount",
     pre: int = 2,
     post: int = 2,
@@ -171,10 +186,11 @@ def training_impact(
 
     Parameters
     ----------
-    training
-        A validated training table; treatment is the first *completed* course.
     dataset
         The :class:`~am_analytics.Dataset` the outcome is measured on.
+    training
+        A validated training table (default: the dataset's); treatment is the
+        first *completed* course.
     outcome
         ``"sales_amount"`` (net credited sales, computed directly) or the name
         of any registered metric (computed with
@@ -208,6 +224,8 @@ def training_impact(
 
     Raises
     ------
+    MissingTableError
+        If no ``training`` is given and the dataset has no training table.
     ConfigError
         For an unknown outcome, category or frequency, or a bad window.
     DataValidationError
@@ -224,10 +242,11 @@ def training_impact(
     --------
     >>> from am_analytics import load_sample
     >>> data = load_sample()
-    >>> impact = training_impact(data.training, data, category="sales_skills")
+    >>> impact = training_impact(data, category="sales_skills")
     >>> bool(impact.ci_low < 0.15 < impact.ci_high), impact.scale
     (True, 'relative')
     """
+    training = training if training is not None else dataset.table("training")
     _check_training(training)
     _check_options(outcome=outcome, pre=pre, post=post, freq=freq, log=log, min_group=min_group)
     _check_category(training, category)
@@ -235,10 +254,13 @@ def training_impact(
     return _estimate(training, panel, category=category, pre=pre, post=post, min_group=min_group)
 
 
+@frame_first_until_removed(
+    "training_impact_by_category(dataset, training=training, ...)", _training_first_by_category
+)
 def training_impact_by_category(
-    training: pd.DataFrame,
-    dataset: Any,
+    dataset: Dataset,
     *,
+    training: pd.DataFrame | None = None,
     outcome: str = "sales_amount",
     pre: int = 2,
     post: int = 2,
@@ -263,10 +285,11 @@ def training_impact_by_category(
     --------
     >>> from am_analytics import load_sample
     >>> data = load_sample()
-    >>> table = training_impact_by_category(data.training, data)
+    >>> table = training_impact_by_category(data)
     >>> table["category"].tolist()
     ['sales_skills', 'product_knowledge', 'market_analysis', 'compliance']
     """
+    training = training if training is not None else dataset.table("training")
     _check_training(training)
     _check_options(outcome=outcome, pre=pre, post=post, freq=freq, log=log, min_group=min_group)
     panel = _Panel.build(dataset, outcome=outcome, freq=freq, log=log, as_of=as_of)
@@ -338,7 +361,7 @@ class _Panel:
 
     @classmethod
     def build(
-        cls, dataset: Any, *, outcome: str, freq: str, log: bool, as_of: DateLike | None
+        cls, dataset: Dataset, *, outcome: str, freq: str, log: bool, as_of: DateLike | None
     ) -> _Panel:
         """Measure ``outcome`` per manager and period and keep fully employed periods."""
         sales = dataset.sales
@@ -362,7 +385,7 @@ class _Panel:
 
 
 def _complete_periods(
-    dataset: Any, times: npt.NDArray[np.int64], *, freq: str, as_of: DateLike | None
+    dataset: Dataset, times: npt.NDArray[np.int64], *, freq: str, as_of: DateLike | None
 ) -> list[pd.Period]:
     """The periods from the first order's to the last one complete by ``as_of``."""
     if times.size == 0:
@@ -382,12 +405,12 @@ def _complete_periods(
 
 
 def _sales_per_period(
-    dataset: Any, times: npt.NDArray[np.int64], bounds: npt.NDArray[np.int64]
+    dataset: Dataset, times: npt.NDArray[np.int64], bounds: npt.NDArray[np.int64]
 ) -> pd.DataFrame:
     """Net credited sales of every manager of the managers table in every period."""
     ids = dataset.managers["manager_id"].astype("str").to_numpy()
     n_periods = len(bounds) - 1
-    manager = pd.Index(ids).get_indexer(dataset.sales["manager_id"].astype("str"))
+    manager = pd.Index(ids).get_indexer(pd.Index(dataset.sales["manager_id"].astype("str")))
     period = np.searchsorted(bounds, times, side="right") - 1
     inside = (manager >= 0) & (period >= 0) & (period < n_periods)
     cell = manager[inside] * n_periods + period[inside]
@@ -403,12 +426,12 @@ def _sales_per_period(
 
 
 def _metric_per_period(
-    dataset: Any, outcome: str, periods: list[pd.Period], as_of: DateLike | None
+    dataset: Dataset, outcome: str, periods: list[pd.Period], as_of: DateLike | None
 ) -> pd.DataFrame:
     """A registered metric per manager and period (one manager_metrics call per period)."""
     parts = []
     for t, period in enumerate(periods):  # periods, not managers: a dozen calls
-        values = manager_metrics(dataset, period, metrics=[outcome], as_of=as_of)[outcome]
+        values = manager_metrics(dataset, period=period, metrics=[outcome], as_of=as_of)[outcome]
         parts.append(
             pd.DataFrame(
                 {"manager": values.index.astype("str"), "t": t, "y": values.to_numpy(np.float64)}
@@ -418,7 +441,7 @@ def _metric_per_period(
 
 
 def _employed(
-    dataset: Any,
+    dataset: Dataset,
     times: npt.NDArray[np.int64],
     values: pd.DataFrame,
     bounds: npt.NDArray[np.int64],
@@ -431,7 +454,7 @@ def _employed(
     """
     managers = dataset.managers.assign(manager_id=dataset.managers["manager_id"].astype("str"))
     managers = managers.set_index("manager_id")
-    row = managers.index.get_indexer(values["manager"])
+    row = managers.index.get_indexer(pd.Index(values["manager"]))
     t = values["t"].to_numpy()
     first = np.zeros(len(managers), dtype=np.int64)
     if "hire_date" in managers.columns:
@@ -441,7 +464,7 @@ def _employed(
     last = np.full(len(managers), len(bounds), dtype=np.int64)
     if "status" in managers.columns:
         gone = managers["status"].astype("str").to_numpy() != "active"
-        sales_row = managers.index.get_indexer(dataset.sales["manager_id"].astype("str"))
+        sales_row = managers.index.get_indexer(pd.Index(dataset.sales["manager_id"].astype("str")))
         last_sale = np.full(len(managers), np.iinfo(np.int64).min)
         valid = sales_row >= 0
         np.maximum.at(last_sale, sales_row[valid], times[valid])

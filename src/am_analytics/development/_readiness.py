@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
+from .._deprecation import keyword_only_since
+from ..dataset import Dataset
 from ..errors import ConfigError
 from ..periods import DateLike, PeriodLike, parse_as_of
-from ._gaps import skill_gaps
+from ._gaps import gaps_of_frames
 from ._ladder import (
     _DAYS_PER_YEAR,
     CareerLadder,
     _calibrated,
     _parse_periods,
 )
-
-if TYPE_CHECKING:
-    from ..dataset import Dataset
+from ._old_forms import frame_first_until_removed
 
 #: The statuses of :func:`promotion_readiness`, most ready first.
 READINESS_STATUSES: Final = (
@@ -52,7 +52,8 @@ NINE_BOX_NAMES: Final = MappingProxyType(
 )
 
 
-def score_history(dataset: Dataset, periods: Iterable[PeriodLike]) -> pd.DataFrame:
+@keyword_only_since("periods")
+def score_history(dataset: Dataset, *, periods: Iterable[PeriodLike]) -> pd.DataFrame:
     """Score every manager in each of several periods and stack the results.
 
     Parameters
@@ -73,7 +74,7 @@ def score_history(dataset: Dataset, periods: Iterable[PeriodLike]) -> pd.DataFra
     Examples
     --------
     >>> from am_analytics import load_sample
-    >>> history = score_history(load_sample(), ["2026Q2", "2026Q3"])
+    >>> history = score_history(load_sample(), periods=["2026Q2", "2026Q3"])
     >>> history.groupby("period").size().to_dict()
     {'2026Q2': 39, '2026Q3': 38}
     """
@@ -81,7 +82,7 @@ def score_history(dataset: Dataset, periods: Iterable[PeriodLike]) -> pd.DataFra
 
     frames = []
     for period in periods:  # one scoring per period: a handful of calls, not a hot loop
-        scored = score_managers(dataset, period)
+        scored = score_managers(dataset, period=period)
         frames.append(
             pd.DataFrame(
                 {
@@ -99,7 +100,7 @@ def score_history(dataset: Dataset, periods: Iterable[PeriodLike]) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
-def promotion_readiness(
+def readiness_of_frames(
     score_history: pd.DataFrame,
     ratings: pd.DataFrame,
     managers: pd.DataFrame,
@@ -108,17 +109,56 @@ def promotion_readiness(
     as_of: DateLike,
     trend_periods: int = 4,
 ) -> pd.DataFrame:
+    """:func:`promotion_readiness` of a score history, ratings and managers frame."""
+    require_columns(score_history, ["manager_id", "period", "percentile"], "score_history")
+    require_columns(managers, ["manager_id", "level", "hire_date"], "managers")
+    if isinstance(trend_periods, bool) or not isinstance(trend_periods, int) or trend_periods < 2:
+        raise ConfigError(f"trend_periods must be a whole number >= 2; found {trend_periods!r}")
+    day = parse_as_of(as_of).normalize()
+    history = _completed_history(score_history, day)
+    scores = _calibrated(ratings)
+    scores = scores[scores["period"].map(lambda p: p.end_time) < day]
+    if scores.empty:
+        raise ConfigError(f"no rating period ended before as_of {day.date()}; give a later as_of")
+    latest_rating = max(scores["period"].unique())
+    gaps = gaps_of_frames(ratings, managers, ladder=ladder, period=latest_rating)
+    competency_trend = _trend(scores, ["manager_id", "competency"], "score", trend_periods)
+    people = _people(managers, ladder, day)
+    criteria = pd.concat(
+        [
+            _tenure_criteria(people, ladder, _period_years(history)),
+            _percentile_criteria(people, history, ladder, trend_periods),
+            _competency_criteria(gaps, competency_trend, latest_rating),
+        ],
+        ignore_index=True,
+    )
+    readiness = _status(people, criteria)
+    return _nine_box(readiness, history, competency_trend, trend_periods)
+
+
+@frame_first_until_removed(
+    "promotion_readiness(dataset, score_history=..., ladder=..., as_of=...)",
+    readiness_of_frames,
+)
+def promotion_readiness(
+    dataset: Dataset,
+    *,
+    score_history: pd.DataFrame,
+    ladder: CareerLadder,
+    as_of: DateLike,
+    trend_periods: int = 4,
+) -> pd.DataFrame:
     """Who is ready for the next level, what is missing, and where each sits on the 9-box.
 
     Parameters
     ----------
+    dataset
+        A validated :class:`~am_analytics.Dataset` with a ratings table (all
+        periods: calibration uses them all); its managers table gives
+        ``manager_id``, ``level`` and ``hire_date`` (``name`` is carried along).
     score_history
         ``manager_id``, ``period``, ``percentile`` (0..100, 100 = best) per
         scored period, e.g. from :func:`score_history`.
-    ratings
-        A validated ratings table (all periods: calibration uses them all).
-    managers
-        ``manager_id``, ``level`` and ``hire_date`` (``name`` is carried along).
     ladder
         The :class:`CareerLadder`.
     as_of
@@ -131,10 +171,12 @@ def promotion_readiness(
     Returns
     -------
     pandas.DataFrame
-        One row per manager of ``managers``, in its order.
+        One row per manager of the managers table, in its order.
 
     Raises
     ------
+    MissingTableError
+        If the dataset has no ratings table.
     ConfigError
         For a bad ``as_of`` or ``trend_periods``, a ladder naming unrated
         competencies, or no period completed before ``as_of``.
@@ -182,48 +224,23 @@ def promotion_readiness(
 
     Examples
     --------
-    >>> history = pd.DataFrame({"manager_id": ["M1", "M1"], "period": ["2026Q2", "2026Q3"],
-    ...                         "percentile": [70.0, 80.0]})
-    >>> ratings = pd.DataFrame({
-    ...     "manager_id": pd.Categorical(["M1", "M1"]), "period": ["2026Q2", "2026Q3"],
-    ...     "rater_id": "S-1", "rater_role": "supervisor", "competency": "teamwork",
-    ...     "score": [3.0, 3.4]})
-    >>> managers = pd.DataFrame({"manager_id": ["M1"], "level": ["junior"],
-    ...                          "hire_date": pd.to_datetime(["2023-01-01"])})
-    >>> from am_analytics.development import CareerLadder, CareerLevel
-    >>> ladder = CareerLadder((
-    ...     CareerLevel("junior"),
-    ...     CareerLevel("senior", min_tenure_years=3, min_score_percentile=60, periods=2,
-    ...                 competencies={"teamwork": 3.5})))
-    >>> out = promotion_readiness(history, ratings, managers, ladder=ladder,
-    ...                           as_of="2026-10-01")
-    >>> out.loc[0, "status"], out.loc[0, "unmet"]
-    ('ready within a period', 'teamwork 3.400 < 3.5 required')
+    >>> from am_analytics import load_sample
+    >>> from am_analytics.development import default_career_ladder
+    >>> data = load_sample()
+    >>> history = score_history(data, periods=["2026Q2", "2026Q3"])
+    >>> out = promotion_readiness(data, score_history=history,
+    ...                           ladder=default_career_ladder(), as_of=data.as_of)
+    >>> out["status"].value_counts().head(3).to_dict()
+    {'not ready': 31, 'top of ladder': 5, 'ready now': 3}
     """
-    require_columns(score_history, ["manager_id", "period", "percentile"], "score_history")
-    require_columns(managers, ["manager_id", "level", "hire_date"], "managers")
-    if isinstance(trend_periods, bool) or not isinstance(trend_periods, int) or trend_periods < 2:
-        raise ConfigError(f"trend_periods must be a whole number >= 2; found {trend_periods!r}")
-    day = parse_as_of(as_of).normalize()
-    history = _completed_history(score_history, day)
-    scores = _calibrated(ratings)
-    scores = scores[scores["period"].map(lambda p: p.end_time) < day]
-    if scores.empty:
-        raise ConfigError(f"no rating period ended before as_of {day.date()}; give a later as_of")
-    latest_rating = max(scores["period"].unique())
-    gaps = skill_gaps(ratings, managers, ladder=ladder, period=latest_rating)
-    competency_trend = _trend(scores, ["manager_id", "competency"], "score", trend_periods)
-    people = _people(managers, ladder, day)
-    criteria = pd.concat(
-        [
-            _tenure_criteria(people, ladder, _period_years(history)),
-            _percentile_criteria(people, history, ladder, trend_periods),
-            _competency_criteria(gaps, competency_trend, latest_rating),
-        ],
-        ignore_index=True,
+    return readiness_of_frames(
+        score_history,
+        dataset.table("ratings"),
+        dataset.managers,
+        ladder=ladder,
+        as_of=as_of,
+        trend_periods=trend_periods,
     )
-    readiness = _status(people, criteria)
-    return _nine_box(readiness, history, competency_trend, trend_periods)
 
 
 def _completed_history(score_history: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:

@@ -10,6 +10,7 @@ from typing import Final
 import pandas as pd
 
 from .._checks import require_columns
+from .._deprecation import keyword_only_since
 from ..config import read_toml
 from ..errors import ConfigError
 
@@ -130,10 +131,11 @@ def _explode_catalog(courses: pd.DataFrame, developed: pd.Series) -> pd.DataFram
     return long.sort_values(["course_id", "competency"]).reset_index(drop=True)
 
 
+@keyword_only_since("catalog")
 def recommend_training(
     gaps: pd.DataFrame,
-    catalog: pd.DataFrame,
     *,
+    catalog: pd.DataFrame,
     gap: str = "gap",
     completed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -174,7 +176,7 @@ def recommend_training(
     >>> catalog = pd.DataFrame({"course_id": ["LD-1", "MA-1", "MA-1"],
     ...                         "category": ["leadership", "market_analysis", "market_analysis"],
     ...                         "competency": ["teamwork", "client_focus", "problem_solving"]})
-    >>> recommend_training(gaps, catalog)
+    >>> recommend_training(gaps, catalog=catalog)
       manager_id  rank course_id         category    competency  gap
     0         M1     1      MA-1  market_analysis  client_focus  0.5
     1         M1     2      LD-1       leadership      teamwork  0.2

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Final
+import functools
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar, cast
 
 import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
+from .._deprecation import warn_old_call
 from ..errors import ConfigError
 from ..metrics import manager_metrics
 from ..metrics._feedback import _NS_PER_HOUR, SlaPolicy, _divide, _sla_state
@@ -18,7 +20,35 @@ if TYPE_CHECKING:
     from ..dataset import Dataset
 from ._common import FloatArray, _end_of_day, _group_codes, _in_window, _per_group
 
+P = ParamSpec("P")
+R = TypeVar("R")
 
+
+def _dataset_keyword_until_removed(function: Callable[P, R]) -> Callable[P, R]:
+    """Let ``dataset=`` still stand in for ``active_clients=`` for one release, with a warning."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        dataset = cast("Dataset | None", kwargs.pop("dataset", None))
+        if dataset is not None:
+            warn_old_call(
+                "give active_clients instead of dataset: feedback_summary(feedback, ..., "
+                "active_clients=manager_metrics(dataset, period=..., "
+                'metrics=["active_clients"])["active_clients"])'
+            )
+            if kwargs.get("active_clients") is None and "period" in kwargs:
+                kwargs["active_clients"] = manager_metrics(
+                    dataset,
+                    period=cast(PeriodLike, kwargs["period"]),
+                    metrics=["active_clients"],
+                    as_of=cast("DateLike | None", kwargs.get("as_of")),
+                )["active_clients"]
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_dataset_keyword_until_removed
 def feedback_summary(
     feedback: pd.DataFrame,
     *,
@@ -26,7 +56,6 @@ def feedback_summary(
     as_of: DateLike,
     sla: SlaPolicy | Mapping[str, float] | None = None,
     active_clients: pd.Series | None = None,
-    dataset: Dataset | None = None,
 ) -> pd.DataFrame:
     """Complaints, suggestions and praise per manager, and how well they were handled.
 
@@ -48,9 +77,6 @@ def feedback_summary(
         ``active_clients`` column of :func:`~am_analytics.manager_metrics`
         for the same period; without it ``complaints_per_100_clients`` is NaN.
         Kept as an argument so this function needs only the feedback table.
-    dataset
-        Instead of ``active_clients``: the dataset to count them from (the
-        ``active_clients`` metric of the period, up to ``as_of``).
 
     Returns
     -------
@@ -110,10 +136,6 @@ def feedback_summary(
     codes, managers = _group_codes(feedback["manager_id"])
     k = len(managers)
     clients = active_clients
-    if clients is None and dataset is not None:
-        clients = manager_metrics(dataset, period, metrics=["active_clients"], as_of=as_of)[
-            "active_clients"
-        ]
     in_period = _in_window(feedback["opened_at"], window) & (codes >= 0)
     kind = feedback["kind"].to_numpy(dtype=object)
     counts = {

@@ -7,7 +7,8 @@
   date, attainment, pace, run rate, a projection with its 80 % interval and
   the probability of hitting, status, and last year's velocity
   (:class:`AttainmentOptions` holds its options);
-  :func:`latest_status` gives one row per goal as of a date;
+  :func:`latest_status` gives one row per goal of a result as of a date,
+  :func:`goal_status` the same for the dataset's goals;
 * :func:`team_rollup` compares team targets with their members',
   :func:`attainment_distribution` gives the share of managers at target;
 * :func:`recommend_adjustments` proposes new targets for the market's part of
@@ -20,12 +21,12 @@ from ._attainment import (
     AttainmentOptions,
     StatusThresholds,
     attainment,
-    latest_status,
     register_goal_metrics,
 )
 from ._revisions import apply_adjustments
 from ._rollup import attainment_distribution, rollup_attainment, team_rollup
 from ._smart import check_smart
+from ._status import goal_status, latest_status
 
 __all__ = [
     "AdjustmentPolicy",
@@ -35,6 +36,7 @@ __all__ = [
     "attainment",
     "attainment_distribution",
     "check_smart",
+    "goal_status",
     "latest_status",
     "recommend_adjustments",
     "register_goal_metrics",

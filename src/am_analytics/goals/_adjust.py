@@ -26,8 +26,10 @@ from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import FloatArray, MetricContext, get_metric
 from ..periods import DateLike, Window, parse_as_of
-from ._attainment import AttainmentOptions, latest_status
+from ._attainment import AttainmentOptions
+from ._calls import dataset_first
 from ._rollup import _require, targets_in_force
+from ._status import goal_status
 
 __all__ = ["FLOW_METRICS", "AdjustmentPolicy", "recommend_adjustments"]
 
@@ -156,25 +158,28 @@ def _check_share(name: str, value: float, *, low_open: bool, example: str) -> No
         )
 
 
+@dataset_first()
 def recommend_adjustments(
-    goals: pd.DataFrame,
     dataset: Dataset,
     *,
     as_of: DateLike,
+    goals: pd.DataFrame | None = None,
     policy: AdjustmentPolicy | None = None,
 ) -> pd.DataFrame:
     """Propose new targets that follow the market, for the goals running at ``as_of``.
 
     Parameters
     ----------
-    goals
-        A validated goals table (all revisions); the target in force at
-        ``as_of`` (highest revision set on or before it) is the one adjusted.
     dataset
-        The dataset the actuals come from (managers with their team/region,
-        and the tables the goal metrics need).
+        The dataset whose goals are adjusted and whose tables the actuals come
+        from (managers with their team/region, and the tables the goal
+        metrics need).
     as_of
         The day the proposal is made; actuals count up to and including it.
+    goals
+        A validated goals table (all revisions) to adjust instead of
+        ``dataset.goals``; the target in force at ``as_of`` (highest revision
+        set on or before it) is the one adjusted.
     policy
         Trigger, cap, minimum elapsed share, level; :class:`AdjustmentPolicy`
         defaults when omitted.
@@ -192,6 +197,8 @@ def recommend_adjustments(
         If ``policy`` is not an :class:`AdjustmentPolicy` or ``as_of`` is not a date.
     DataValidationError
         If ``goals`` lacks a required column or the managers table lacks ``level``.
+    MissingTableError
+        If ``goals`` is not given and the dataset has no goals table.
 
     Notes
     -----
@@ -243,6 +250,9 @@ def recommend_adjustments(
     ``change`` (proposed - old), ``change_share`` (change / old), ``reason``
     (in words, with the numbers).
 
+    Until release 0.3 the former call ``recommend_adjustments(goals, dataset,
+    as_of=...)`` still works, with a :class:`FutureWarning` that shows the new one.
+
     Examples
     --------
     Three managers of one team; M2 and M3 sell half of what their targets
@@ -263,7 +273,7 @@ def recommend_adjustments(
     ...     "metric": "sales_amount", "target": 1000.0, "owner_kind": "manager",
     ...     "period_start": pd.Timestamp("2026-07-01"), "period_end": pd.Timestamp("2026-09-30"),
     ...     "set_on": pd.Timestamp("2026-06-25"), "revision": 1})
-    >>> out = recommend_adjustments(goals, data, as_of="2026-08-15")
+    >>> out = recommend_adjustments(data, as_of="2026-08-15", goals=goals)
     >>> out[["goal_id", "market_deviation", "triggered", "capped", "proposed_target"]]
       goal_id  market_deviation  triggered  capped  proposed_target
     0      G1             -0.50       True    True            850.0
@@ -274,6 +284,7 @@ def recommend_adjustments(
     if not isinstance(policy, AdjustmentPolicy):
         raise ConfigError(f"policy must be an AdjustmentPolicy, not {type(policy).__name__}")
     day = parse_as_of(as_of).normalize()
+    goals = dataset.table("goals") if goals is None else goals
     _require(
         goals,
         ("goal_id", "owner_id", "metric", "target", "period_start", "period_end"),
@@ -392,7 +403,7 @@ def _seasonal_to_date(
     # refuses mixed resolutions: frames built from strings/Timestamps are often in us
     dates = [c for c in ("period_start", "period_end", "set_on") if c in mine.columns]
     mine = mine.astype({c: "datetime64[ns]" for c in dates})
-    status = latest_status(mine, dataset, as_of=day, options=AttainmentOptions(pipeline=False))
+    status = goal_status(dataset, as_of=day, goals=mine, options=AttainmentOptions(pipeline=False))
     status = status[status["date"] == day].set_index("goal_id").reindex(ids)
     found = status["actual_to_date"].notna().to_numpy()
     actual[found] = status["actual_to_date"].to_numpy(dtype=np.float64)[found]

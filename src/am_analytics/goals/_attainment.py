@@ -40,13 +40,13 @@ from ..metrics._goals import goal_revisions as _normalise_goals
 from ..metrics._goals import targets_in_force_on as _targets_in_force
 from ..periods import DateLike, parse_as_of
 from ._actuals import FloatArray, is_additive, owner_actuals
+from ._calls import dataset_first
 from ._projection import _projection
 
 __all__ = [
     "AttainmentOptions",
     "StatusThresholds",
     "attainment",
-    "latest_status",
     "register_goal_metrics",
 ]
 
@@ -165,34 +165,70 @@ class AttainmentOptions:
             ) from None
 
 
+#: The keywords :func:`attainment` took before :class:`AttainmentOptions`.
+_OLD_OPTIONS: Final = ("freq", "thresholds", "seasonal", "pipeline", "interval")
+#: Former keywords without effect since the completion-ratio projection.
+_UNUSED_OPTIONS: Final = ("n_draws", "random_state")
+
+
+def options_from_old_keywords(kwargs: dict[str, Any], caller: str) -> dict[str, Any]:
+    """``kwargs`` with the former keywords folded into ``options=``, with a FutureWarning."""
+    old_options = {k: kwargs[k] for k in (*_OLD_OPTIONS, *_UNUSED_OPTIONS) if k in kwargs}
+    if not old_options:
+        return kwargs
+    rest = {k: v for k, v in kwargs.items() if k not in old_options}
+    if rest.get("options") is not None:
+        raise ConfigError(
+            f"{caller}() got options= and the old keywords {sorted(old_options)}; "
+            "put them all in options=AttainmentOptions(...)"
+        )
+    kept = {k: v for k, v in old_options.items() if k in _OLD_OPTIONS and v is not None}
+    shown = ", ".join(f"{k}={v!r}" for k, v in kept.items())
+    dropped = sorted(set(old_options) & set(_UNUSED_OPTIONS))
+    it = "it" if len(dropped) == 1 else "them"
+    note = f" ({' and '.join(dropped)} had no effect: drop {it})" if dropped else ""
+    # the stack: warn_old_call, this helper, the public function's wrapper, the caller
+    warn_old_call(
+        f"give {caller}() options=AttainmentOptions({shown}) instead of keywords{note}",
+        stacklevel=4,
+    )
+    return {**rest, "options": AttainmentOptions(**kept)}
+
+
+def _checked(options: AttainmentOptions) -> AttainmentOptions:
+    """``options`` if it is an :class:`AttainmentOptions`, else :class:`ConfigError`."""
+    if not isinstance(options, AttainmentOptions):
+        raise ConfigError(
+            f"options must be an AttainmentOptions, not {type(options).__name__}; "
+            "write options=AttainmentOptions(freq='MS', ...)"
+        )
+    return options
+
+
+@dataset_first(old_keywords=options_from_old_keywords)
 def attainment(
-    goals: pd.DataFrame,
     dataset: Dataset,
     *,
     as_of: DateLike,
+    goals: pd.DataFrame | None = None,
     options: AttainmentOptions | None = None,
-    **old_options: Any,
 ) -> pd.DataFrame:
     """Each goal tracked step by step through its period: actual, expected, forecast.
 
     Parameters
     ----------
-    goals
-        The goals table (:class:`~am_analytics.schemas.GoalsSchema`), one row
-        per goal and revision; usually ``dataset.goals``.
     dataset
-        The :class:`~am_analytics.Dataset` the actuals are computed from.
+        The :class:`~am_analytics.Dataset` whose goals are tracked and whose
+        tables the actuals are computed from.
     as_of
         The last day looked at; goals that start after it have no rows.
+    goals
+        A goals table (:class:`~am_analytics.schemas.GoalsSchema`, one row per
+        goal and revision) to track instead of ``dataset.goals``, e.g. an
+        edited or filtered one.
     options
         Step frequency, status thresholds, seasonal expectation, pipeline and
         interval coverage (default :class:`AttainmentOptions`).
-    **old_options
-        The former keywords ``freq``, ``thresholds``, ``seasonal``,
-        ``pipeline``, ``interval``, ``n_draws`` and ``random_state``: still
-        accepted until release 0.3 with a :class:`FutureWarning`; pass
-        ``options=AttainmentOptions(...)`` instead (``n_draws`` and
-        ``random_state`` had no effect and have no successor).
 
     Returns
     -------
@@ -203,6 +239,8 @@ def attainment(
     ------
     DataValidationError
         If ``goals`` lacks a required column.
+    MissingTableError
+        If ``goals`` is not given and the dataset has no goals table.
     ConfigError
         For an unreadable ``as_of``, or both ``options`` and old keywords.
 
@@ -253,11 +291,17 @@ def attainment(
     (n_to_date + n_remaining), n_remaining extrapolated from the pace of
     answers. At the period end every interval collapses onto the actual.
 
+    Until release 0.3 the former calls still work, with a
+    :class:`FutureWarning` that shows the new one: ``attainment(goals,
+    dataset, ...)`` and the keywords ``freq``, ``thresholds``, ``seasonal``,
+    ``pipeline``, ``interval`` (now in ``options=AttainmentOptions(...)``),
+    ``n_draws`` and ``random_state`` (no effect, no successor).
+
     Examples
     --------
     >>> from am_analytics import load_sample
     >>> data = load_sample()
-    >>> res = attainment(data.goals, data, as_of="2026-11-15")
+    >>> res = attainment(data, as_of="2026-11-15")
     >>> res.columns[:6].tolist()
     ['goal_id', 'revision', 'owner_id', 'owner_kind', 'team', 'metric']
     >>> ended = res[res["date"] == res["period_end"]]
@@ -265,9 +309,9 @@ def attainment(
     >>> bool((gap < 1e-6).all())
     True
     """
-    options = _resolve_options(options, old_options, caller="attainment")
+    options = AttainmentOptions() if options is None else _checked(options)
     day = parse_as_of(as_of).normalize()
-    revisions = _normalise_goals(goals)
+    revisions = _normalise_goals(dataset.table("goals") if goals is None else goals)
     heads = _goal_heads(revisions, dataset)
     steps = _steps(heads, day, options.freq)
     if steps.empty:
@@ -281,103 +325,6 @@ def attainment(
     steps = _projection(steps, dataset, pipeline=options.pipeline, interval=options.interval)
     steps["yoy_velocity"] = _yoy_velocity(steps, heads, revisions, dataset)
     return steps.loc[:, list(_COLUMNS)].reset_index(drop=True)
-
-
-def latest_status(
-    results_or_goals: pd.DataFrame,
-    dataset: Dataset | None = None,
-    *,
-    as_of: DateLike,
-    options: AttainmentOptions | None = None,
-    **old_options: Any,
-) -> pd.DataFrame:
-    """One row per goal: its last step on or before ``as_of``.
-
-    Parameters
-    ----------
-    results_or_goals
-        An :func:`attainment` result, or a goals table (then ``dataset`` is
-        needed and :func:`attainment` runs with ``as_of`` and ``options``).
-    dataset
-        The dataset, when a goals table is given.
-    as_of
-        The day looked at.
-    options
-        Passed to :func:`attainment` (default :class:`AttainmentOptions`).
-    **old_options
-        The former keywords of :func:`attainment`, accepted until release 0.3
-        with a :class:`FutureWarning`; pass ``options=`` instead.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The :func:`attainment` columns, one row per goal that started by
-        ``as_of``, sorted by ``goal_id``.
-
-    Examples
-    --------
-    >>> from am_analytics import load_sample
-    >>> data = load_sample()
-    >>> now = latest_status(data.goals, data, as_of="2026-11-15")
-    >>> bool(now["goal_id"].is_unique), bool((now["date"] <= "2026-11-15").all())
-    (True, True)
-    """
-    options = _resolve_options(options, old_options, caller="latest_status")
-    day = parse_as_of(as_of).normalize()
-    if "actual_to_date" in results_or_goals.columns:
-        results = results_or_goals
-    else:
-        if dataset is None:
-            raise ConfigError(
-                "latest_status got a goals table but no dataset; pass the dataset or an "
-                "attainment() result"
-            )
-        results = attainment(results_or_goals, dataset, as_of=day, options=options)
-    known = results[results["date"] <= day].sort_values(["goal_id", "date"], kind="stable")
-    return known.groupby("goal_id", sort=True).tail(1).reset_index(drop=True)
-
-
-#: The keywords :func:`attainment` took before :class:`AttainmentOptions`.
-_OLD_OPTIONS: Final = ("freq", "thresholds", "seasonal", "pipeline", "interval")
-#: Former keywords without effect since the completion-ratio projection.
-_UNUSED_OPTIONS: Final = ("n_draws", "random_state")
-
-
-def _resolve_options(
-    options: AttainmentOptions | None, old_options: dict[str, Any], *, caller: str
-) -> AttainmentOptions:
-    """The options to use: ``options``, or built from the old keywords with a FutureWarning."""
-    unknown = sorted(set(old_options) - {*_OLD_OPTIONS, *_UNUSED_OPTIONS})
-    if unknown:
-        raise TypeError(f"{caller}() got an unexpected keyword argument {unknown[0]!r}")
-    if not old_options:
-        return AttainmentOptions() if options is None else _checked(options)
-    if options is not None:
-        raise ConfigError(
-            f"{caller}() got options= and the old keywords {sorted(old_options)}; "
-            "put them all in options=AttainmentOptions(...)"
-        )
-    kept = {k: v for k, v in old_options.items() if k in _OLD_OPTIONS and v is not None}
-    shown = ", ".join(f"{k}={v!r}" for k, v in kept.items())
-    dropped = sorted(set(old_options) & set(_UNUSED_OPTIONS))
-    it = "it" if len(dropped) == 1 else "them"
-    note = f" ({' and '.join(dropped)} had no effect: drop {it})" if dropped else ""
-    # the stack: warn_old_call, this helper, attainment or latest_status, the caller
-    warn_old_call(
-        f"give {caller}() options=AttainmentOptions({shown}) instead of keywords{note}",
-        stacklevel=4,
-    )
-    return AttainmentOptions(**kept)
-
-
-def _checked(options: AttainmentOptions) -> AttainmentOptions:
-    """``options`` if it is an :class:`AttainmentOptions`, else :class:`ConfigError`."""
-    if not isinstance(options, AttainmentOptions):
-        raise ConfigError(
-            f"options must be an AttainmentOptions, not {type(options).__name__}; "
-            "write options=AttainmentOptions(freq='MS', ...)"
-        )
-    return options
 
 
 # ---------------------------------------------------------------------------

@@ -11,15 +11,17 @@ import pandas as pd
 from ..errors import ConfigError
 from ..periods import DateLike, parse_as_of
 from ._adjust import _PROPOSAL_COLUMNS
+from ._calls import frame_keyword_since
 from ._rollup import _require, targets_in_force
 
 __all__ = ["apply_adjustments"]
 
 
+@frame_keyword_since("proposals")
 def apply_adjustments(
     goals: pd.DataFrame,
-    proposals: pd.DataFrame,
     *,
+    proposals: pd.DataFrame,
     approved: Iterable[str],
     as_of: DateLike,
 ) -> pd.DataFrame:
@@ -59,6 +61,9 @@ def apply_adjustments(
     ``reason`` and ``previous_target`` = the replaced target. No row is changed
     or dropped, so the target in force on any past date stays what it was.
 
+    Until release 0.3 the former call ``apply_adjustments(goals, proposals,
+    ...)`` still works, with a :class:`FutureWarning` that shows the new one.
+
     Examples
     --------
     >>> import pandas as pd
@@ -68,7 +73,7 @@ def apply_adjustments(
     ...     "set_on": [pd.Timestamp("2026-06-25")], "revision": [1], "reason": [None]})
     >>> proposals = pd.DataFrame({"goal_id": ["G1"], "revision": [1], "old_target": [1000.0],
     ...     "proposed_target": [880.0], "triggered": [True], "reason": ["market adjustment"]})
-    >>> out = apply_adjustments(goals, proposals, approved=["G1"], as_of="2026-08-15")
+    >>> out = apply_adjustments(goals, proposals=proposals, approved=["G1"], as_of="2026-08-15")
     >>> out[["goal_id", "revision", "target", "previous_target", "set_on"]]
       goal_id  revision  target  previous_target     set_on
     0      G1         1  1000.0              NaN 2026-06-25

@@ -9,12 +9,15 @@ of a period — the view sales leaders review each period.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from .._deprecation import keyword_only_since, warn_old_call
+from ..dataset import Dataset
 from ..errors import ConfigError, DataValidationError
 from ..periods import PeriodLike, to_period
 
@@ -113,10 +116,30 @@ def targets_in_force(goals: pd.DataFrame, *, as_of: pd.Timestamp | None = None) 
     )
 
 
+def _managers_form_still_accepted(
+    function: Callable[..., pd.DataFrame],
+) -> Callable[..., pd.DataFrame]:
+    """Accept ``team_rollup(goals, managers, ...)`` of release 0.1, with a FutureWarning."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        if args and isinstance(args[0], pd.DataFrame):
+            managers = args[1] if len(args) > 1 else kwargs.pop("managers")
+            warn_old_call(
+                "put the dataset first and pass the goals by keyword: "
+                "team_rollup(dataset, goals=goals, ...)"
+            )
+            return _compare_with_members(args[0], managers, **kwargs)
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+@_managers_form_still_accepted
 def team_rollup(
-    goals: pd.DataFrame,
-    managers: pd.DataFrame,
+    dataset: Dataset,
     *,
+    goals: pd.DataFrame | None = None,
     tolerance: float = 0.01,
     as_of: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
@@ -124,10 +147,12 @@ def team_rollup(
 
     Parameters
     ----------
+    dataset
+        The :class:`~am_analytics.Dataset`: its goals, and its managers
+        table, whose ``team`` column says who belongs to which team.
     goals
-        A validated goals table (all revisions).
-    managers
-        The managers table; its ``team`` column says who belongs to which team.
+        A validated goals table (all revisions) to compare instead of
+        ``dataset.goals``, e.g. targets being drafted.
     tolerance
         Relative difference between the team target and its members' target
         above which the pair is flagged (default 1%).
@@ -146,6 +171,8 @@ def team_rollup(
         If ``tolerance`` is negative or not a number.
     DataValidationError
         If a required column is missing.
+    MissingTableError
+        If ``goals`` is not given and the dataset has no goals table.
 
     Notes
     -----
@@ -179,19 +206,42 @@ def team_rollup(
     team's is not, the team is flagged from that day on, since the two no
     longer agree. Pass ``as_of`` to compare the targets as they were set.
 
+    Goals and managers are two of the dataset's tables, so the function takes
+    the dataset (the one calling rule). Until release 0.3 the former call
+    ``team_rollup(goals, managers, ...)`` still works, with a
+    :class:`FutureWarning` that shows the new one.
+
     Examples
     --------
     >>> import pandas as pd
-    >>> goals = pd.DataFrame({
-    ...     "goal_id": ["G1", "G2", "G3"], "owner_id": ["M1", "M2", "East"],
-    ...     "owner_kind": ["manager", "manager", "team"], "metric": "sales_amount",
-    ...     "target": [100.0, 200.0, 330.0],
-    ...     "period_start": pd.Timestamp("2026-07-01"), "period_end": pd.Timestamp("2026-09-30")})
-    >>> managers = pd.DataFrame({"manager_id": ["M1", "M2"], "team": ["East", "East"]})
-    >>> team_rollup(goals, managers)[["team", "members_target", "mismatch_ratio", "mismatch"]]
+    >>> from am_analytics import from_frames
+    >>> data = from_frames(
+    ...     managers=pd.DataFrame({"manager_id": ["M1", "M2"], "name": ["a", "b"],
+    ...                            "team": "East"}),
+    ...     clients=pd.DataFrame({"client_id": ["C1"], "manager_id": ["M1"]}),
+    ...     sales=pd.DataFrame({"order_id": ["S1"], "client_id": ["C1"], "manager_id": ["M1"],
+    ...                         "order_date": ["2026-07-10"], "amount": [500.0]}),
+    ...     goals=pd.DataFrame({
+    ...         "goal_id": ["G1", "G2", "G3"], "owner_id": ["M1", "M2", "East"],
+    ...         "owner_kind": ["manager", "manager", "team"], "metric": "sales_amount",
+    ...         "target": [100.0, 200.0, 330.0],
+    ...         "period_start": "2026-07-01", "period_end": "2026-09-30"}))
+    >>> team_rollup(data)[["team", "members_target", "mismatch_ratio", "mismatch"]]
        team  members_target  mismatch_ratio  mismatch
     0  East           300.0             1.1      True
     """
+    goals = dataset.table("goals") if goals is None else goals
+    return _compare_with_members(goals, dataset.managers, tolerance=tolerance, as_of=as_of)
+
+
+def _compare_with_members(
+    goals: pd.DataFrame,
+    managers: pd.DataFrame,
+    *,
+    tolerance: float = 0.01,
+    as_of: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """:func:`team_rollup` over a goals and a managers table."""
     _check_tolerance(tolerance)
     _require(goals, _GOAL_COLUMNS, "goals table")
     _require(managers, ("manager_id", "team"), "managers table")
@@ -366,10 +416,11 @@ def _ratio(actual: pd.Series, target: pd.Series, lower: np.ndarray) -> np.ndarra
     return out
 
 
+@keyword_only_since("period")
 def attainment_distribution(
     results: pd.DataFrame,
-    period: PeriodLike,
     *,
+    period: PeriodLike,
     by: str | None = "team",
     metric: str = "sales_amount",
 ) -> pd.DataFrame:
@@ -407,7 +458,8 @@ def attainment_distribution(
     ``results`` (the period end, or the last as_of of a period still running:
     then ``n_in_progress`` says how many are measured to date). Team goals are
     left out. Goals with a NaN attainment count in ``n_goals`` but in no
-    share or quantile.
+    share or quantile. Until release 0.3 ``period`` may still be passed by
+    position, with a :class:`FutureWarning`.
 
     Output columns:
 
@@ -431,7 +483,7 @@ def attainment_distribution(
     ...     "team": ["A", "A", "B", "B"], "metric": "sales_amount",
     ...     "period_start": pd.Timestamp("2026-07-01"), "period_end": pd.Timestamp("2026-09-30"),
     ...     "date": pd.Timestamp("2026-09-30"), "attainment": [0.8, 1.2, 1.0, 1.1]})
-    >>> attainment_distribution(results, "2026Q3")[
+    >>> attainment_distribution(results, period="2026Q3")[
     ...     ["level", "team", "n_goals", "share_at_target", "median"]]
       level team  n_goals  share_at_target  median
     0   all  NaN        4             0.75    1.05

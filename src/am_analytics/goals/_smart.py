@@ -34,6 +34,7 @@ from ..errors import ConfigError
 from ..metrics import Metric, MetricContext, get_metric
 from ..periods import Window
 from ._actuals import ADDITIVE_UNITS
+from ._calls import dataset_first
 from ._smart_reasons import _missing_tables, _reasons
 
 if TYPE_CHECKING:
@@ -62,10 +63,11 @@ _DAY: Final = pd.Timedelta(days=1)
 _LETTERS: Final = ("specific", "measurable", "achievable", "relevant", "time_bound")
 
 
+@dataset_first()
 def check_smart(
-    goals: pd.DataFrame,
     dataset: Dataset,
     *,
+    goals: pd.DataFrame | None = None,
     history: int = 4,
     strategy: Sequence[str] | None = None,
     scorecard: Scorecard | None = None,
@@ -75,14 +77,14 @@ def check_smart(
 
     Parameters
     ----------
-    goals
-        A goals table (``dataset.goals`` or one like it): ``goal_id, owner_id,
-        metric, target, period_start, period_end`` and optionally
-        ``owner_kind`` (default ``"manager"``), ``set_on`` and ``revision``
-        (default 1).
     dataset
-        The :class:`~am_analytics.Dataset` whose managers own the goals and
-        whose tables measure them.
+        The :class:`~am_analytics.Dataset` whose goals are checked, whose
+        managers own them and whose tables measure them.
+    goals
+        A goals table to check instead of ``dataset.goals`` (e.g. targets
+        being drafted): ``goal_id, owner_id, metric, target, period_start,
+        period_end`` and optionally ``owner_kind`` (default ``"manager"``),
+        ``set_on`` and ``revision`` (default 1).
     history
         How many previous periods of the goal's length make the owner's
         baseline.
@@ -105,6 +107,8 @@ def check_smart(
     ------
     DataValidationError
         If ``goals`` lacks a required column.
+    MissingTableError
+        If ``goals`` is not given and the dataset has no goals table.
     ConfigError
         If ``history``, ``strategy`` or ``percentiles`` is invalid.
 
@@ -147,18 +151,21 @@ def check_smart(
     for a manager, before the hire date. Team membership is
     the managers table's current ``team``.
 
+    Until release 0.3 the former call ``check_smart(goals, dataset, ...)``
+    still works, with a :class:`FutureWarning` that shows the new one.
+
     Examples
     --------
     >>> from am_analytics import load_sample
     >>> data = load_sample()
-    >>> smart = check_smart(data.goals, data, strategy=["csat_mean"])
+    >>> smart = check_smart(data, strategy=["csat_mean"])
     >>> smart[["specific", "measurable", "relevant", "time_bound"]].all().all()
     np.True_
     >>> smart["achievable_flag"].value_counts().to_dict()
     {'': 621, 'sandbagging': 61, 'stretch': 58}
     """
     lower, upper = _check_options(history, strategy, percentiles)
-    rows = _goal_rows(goals)
+    rows = _goal_rows(dataset.table("goals") if goals is None else goals)
     owner = _owner_codes(rows, dataset)
     metrics = _metrics(rows["metric"])
     measurable = _measurable(rows["metric"], metrics, dataset)

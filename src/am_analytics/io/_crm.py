@@ -170,7 +170,7 @@ def load_mapping(crm: str, path: str | Path | None = None) -> CrmMapping:
     'Region__c'
     """
     default = read_packaged_toml("am_analytics.io", f"{crm}_mapping.toml")
-    user = read_toml(path, what=f"a {crm} mapping") if path is not None else {}
+    user = read_toml(path, what=f"{crm} mapping") if path is not None else {}
     unknown = set(user) - {"objects", "options"}
     if unknown:
         raise ConfigError(

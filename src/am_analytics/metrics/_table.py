@@ -9,6 +9,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from .._deprecation import keyword_only_since
 from .._metric_names import RATING_TEMPLATE
 from .._metric_names import REGISTRY as _REGISTRY
 from ..dataset import Dataset
@@ -18,10 +19,11 @@ from ._context import MetricContext
 from ._registry import FloatArray, Metric, get_metric
 
 
+@keyword_only_since("period")
 def manager_metrics(
     dataset: Dataset,
-    period: PeriodLike,
     *,
+    period: PeriodLike,
     metrics: Sequence[str] | None = None,
     as_of: DateLike | None = None,
 ) -> pd.DataFrame:
@@ -68,7 +70,7 @@ def manager_metrics(
     Examples
     --------
     >>> from am_analytics import load_sample
-    >>> m = manager_metrics(load_sample(), "2026Q3", metrics=["sales_amount", "new_clients"])
+    >>> m = manager_metrics(load_sample(), period="2026Q3", metrics=["sales_amount", "new_clients"])
     >>> m.columns.tolist(), m.index.name
     (['sales_amount', 'new_clients'], 'manager_id')
     """
@@ -105,7 +107,7 @@ def _warn_infinite(frame: pd.DataFrame) -> None:
         f"({np.finfo(np.float64).max:.1e}); check those managers' sales for implausible "
         "amounts (load with ValidationRules(max_amount=...) to reject them)",
         NonFiniteValueWarning,
-        stacklevel=3,
+        stacklevel=4,  # past the keyword-only wrapper
     )
 
 
@@ -128,7 +130,7 @@ def _requested(dataset: Dataset, names: Sequence[str] | None) -> list[tuple[str,
                     for name, m in skipped
                 ),
                 MissingTableWarning,
-                stacklevel=3,
+                stacklevel=4,  # past the keyword-only wrapper
             )
         return chosen
     if isinstance(names, str):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 
 from ..errors import InputFileError
 
 if TYPE_CHECKING:
+    from .._validation import OnOrphans
     from ..dataset import Dataset
+    from ..periods import DateLike
+    from ..schemas import ValidationRules
 
 #: The as-of date of the committed sample (``generate()``'s default ``end``).
 SAMPLE_AS_OF: Final = "2026-11-15"
@@ -40,13 +43,24 @@ def sample_dir() -> Path:
     )
 
 
-def load_sample(**options: Any) -> Dataset:
+def load_sample(
+    *,
+    as_of: DateLike = SAMPLE_AS_OF,
+    on_orphans: OnOrphans = "reject",
+    rules: ValidationRules | None = None,
+) -> Dataset:
     """Load the committed sample organisation (40 managers, 2,000 clients, 2024-01 to 2026-11).
 
     Parameters
     ----------
-    **options
-        Passed to :func:`am_analytics.load` (``on_orphans``, ``rules``).
+    as_of
+        The date the data describes (default ``"2026-11-15"``, the day the
+        sample ends), as for :func:`am_analytics.load`.
+    on_orphans
+        ``"reject"`` rows that refer to an unknown client or manager (the
+        default), or ``"keep"`` them.
+    rules
+        Organisation-specific validation rules (:class:`~am_analytics.ValidationRules`).
 
     Examples
     --------
@@ -56,7 +70,7 @@ def load_sample(**options: Any) -> Dataset:
     """
     from ..dataset import load
 
-    return load(sample_dir(), as_of=SAMPLE_AS_OF, **options)
+    return load(sample_dir(), as_of=as_of, on_orphans=on_orphans, rules=rules)
 
 
 def write_sample(

@@ -13,7 +13,7 @@ single records and round-trips through JSON.
 
 >>> from am_analytics import load_sample
 >>> from am_analytics.scoring import score_managers
->>> table = score_managers(load_sample(), "2026Q3")
+>>> table = score_managers(load_sample(), period="2026Q3")
 >>> table["grade"].value_counts().sort_index().to_dict()
 {'A': 8, 'B': 26, 'C': 4}
 """

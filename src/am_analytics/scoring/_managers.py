@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._deprecation import keyword_only_since
 from ..dataset import Dataset
 from ..errors import EmptyPeriodError, MissingTableWarning
 from ..metrics import MetricContext, get_metric, manager_metrics
@@ -19,11 +20,12 @@ LEFT = "has left"
 NOT_YET_HIRED = "hired after the period"
 
 
+@keyword_only_since("period", "scorecard")
 def score_managers(
     dataset: Dataset,
+    *,
     period: PeriodLike,
     scorecard: Scorecard | None = None,
-    *,
     as_of: DateLike | None = None,
 ) -> pd.DataFrame:
     """Score every manager of one period: metrics, fit on the period's active managers, score.
@@ -72,7 +74,7 @@ def score_managers(
     Examples
     --------
     >>> from am_analytics import load_sample
-    >>> table = score_managers(load_sample(), "2026Q3")
+    >>> table = score_managers(load_sample(), period="2026Q3")
     >>> table[["score", "rank", "grade"]].iloc[0]["rank"]
     np.int64(1)
     >>> table.attrs["left_out"]
@@ -80,7 +82,7 @@ def score_managers(
     """
     card = scorecard if scorecard is not None else _available(default_scorecard(), dataset)
     sold = _sales_per_manager(dataset, period, as_of=as_of)
-    metrics = manager_metrics(dataset, period, metrics=list(card.metrics), as_of=as_of)
+    metrics = manager_metrics(dataset, period=period, metrics=list(card.metrics), as_of=as_of)
     active = sold.reindex(metrics.index).to_numpy() > 0
     fitted = card.fit(metrics[active])
     scored = fitted.score(metrics[active]).reindex(metrics.index)
@@ -160,6 +162,6 @@ def _available(card: Scorecard, dataset: Dataset) -> Scorecard:
         f"the default scorecard leaves out {', '.join(lacking)} because the dataset lacks "
         "their tables; the other weights were rescaled",
         MissingTableWarning,
-        stacklevel=3,
+        stacklevel=4,  # past the keyword-only wrapper
     )
     return card.with_options(criteria=tuple(c for c in criteria if c.metric not in lacking))

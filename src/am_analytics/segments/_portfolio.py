@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
+from .._deprecation import keyword_only_since
 from ..errors import ConfigError, DataValidationError
 from ._rules import default_segment_rules
 
@@ -210,10 +211,11 @@ def _is_categorical(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.CategoricalDtype)
 
 
+@keyword_only_since("clients")
 def portfolio(
     features: pd.DataFrame,
-    clients: pd.DataFrame,
     *,
+    clients: pd.DataFrame,
     at_risk_segments: Collection[str] = AT_RISK_SEGMENTS,
     top_tiers: Collection[str] = ("A",),
     top_value_tiers: Collection[str] | None = None,
@@ -293,7 +295,7 @@ def portfolio(
     ...      "tier": pd.Categorical(["A", "C"], categories=["A", "B", "C"], ordered=True)},
     ...     index=pd.Index(["c1", "c2"], name="client_id"),
     ... )
-    >>> book = portfolio(features, clients)
+    >>> book = portfolio(features, clients=clients)
     >>> book[["clients", "clients_without_sales", "revenue", "at_risk_high_value"]]
                 clients  clients_without_sales  revenue  at_risk_high_value
     manager_id
