@@ -7,10 +7,10 @@ import itertools
 import pandas as pd
 
 from .._checks import require_columns
+from .._deprecation import frame_first_until_removed
 from ..dataset import Dataset
 from ..periods import PeriodLike, to_period
 from ._ladder import CareerLadder, _calibrated, _periods_within
-from ._old_forms import frame_first_until_removed
 
 
 def gaps_of_frames(

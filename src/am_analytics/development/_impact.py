@@ -55,12 +55,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._deprecation import frame_first_until_removed
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import get_metric, manager_metrics
 from ..periods import DateLike, parse_as_of
 from ..schemas import TRAINING_CATEGORIES
-from ._old_forms import frame_first_until_removed
 from ._stacked_did import _EVENT_COLUMNS, _fit, _stack
 from ._training import FloatArray, _check_training, _completed
 

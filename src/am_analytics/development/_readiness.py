@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
-from .._deprecation import keyword_only_since
+from .._deprecation import frame_first_until_removed, keyword_only_since
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..periods import DateLike, PeriodLike, parse_as_of
@@ -21,7 +21,6 @@ from ._ladder import (
     _calibrated,
     _parse_periods,
 )
-from ._old_forms import frame_first_until_removed
 
 #: The statuses of :func:`promotion_readiness`, most ready first.
 READINESS_STATUSES: Final = (

@@ -22,12 +22,12 @@ from typing import Any, Final, Literal
 import numpy as np
 import pandas as pd
 
+from .._deprecation import dataset_first
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import FloatArray, MetricContext, get_metric
 from ..periods import DateLike, Window, parse_as_of
 from ._attainment import AttainmentOptions
-from ._calls import dataset_first
 from ._rollup import _require, targets_in_force
 from ._status import goal_status
 

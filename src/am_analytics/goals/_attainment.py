@@ -30,7 +30,7 @@ from typing import Any, Final, TypeAlias
 import numpy as np
 import pandas as pd
 
-from .._deprecation import warn_old_call
+from .._deprecation import dataset_first, warn_old_call
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import get_metric, register_metric
@@ -40,7 +40,6 @@ from ..metrics._goals import goal_revisions as _normalise_goals
 from ..metrics._goals import targets_in_force_on as _targets_in_force
 from ..periods import DateLike, parse_as_of
 from ._actuals import FloatArray, is_additive, owner_actuals
-from ._calls import dataset_first
 from ._projection import _projection
 
 __all__ = [

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._deprecation import frame_keyword_since
 from ..errors import ConfigError
 from ..periods import DateLike, parse_as_of
 from ._adjust import _PROPOSAL_COLUMNS
-from ._calls import frame_keyword_since
 from ._rollup import _require, targets_in_force
 
 __all__ = ["apply_adjustments"]

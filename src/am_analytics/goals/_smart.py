@@ -30,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
+from .._deprecation import dataset_first
 from ..errors import ConfigError
 from ..metrics import Metric, MetricContext, get_metric
 from ..periods import Window
 from ._actuals import ADDITIVE_UNITS
-from ._calls import dataset_first
 from ._smart_reasons import _missing_tables, _reasons
 
 if TYPE_CHECKING:
