@@ -12,7 +12,7 @@ import pytest
 from am_analytics.errors import CrmFormatError
 from am_analytics.io.fxiaoke import mapping_report, read_export
 
-DATA = Path(__file__).parent / "data" / "fxiaoke"
+DATA = Path(__file__).parents[1] / "data" / "fxiaoke"
 T = pd.Timestamp
 
 ACCOUNT_HEADERS = [

@@ -13,7 +13,7 @@ from pandas.testing import assert_frame_equal
 from am_analytics.errors import CrmFormatError, MissingTableError
 from am_analytics.io.zoho import mapping_report, read_export
 
-DATA = Path(__file__).parent / "data" / "zoho"
+DATA = Path(__file__).parents[1] / "data" / "zoho"
 ORG = [DATA / "Users.csv", DATA / "Accounts.csv", DATA / "Deals.csv"]
 
 

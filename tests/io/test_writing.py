@@ -379,7 +379,7 @@ def test_sample_out_checks(tmp_path: Path) -> None:
 def test_import_into_its_own_export_folder_is_refused(tmp_path: Path) -> None:
     """`import zoho exports/ --out exports/`: exit 2, the exports untouched."""
     exports = tmp_path / "exports"
-    shutil.copytree(Path(__file__).parent / "data" / "zoho", exports)
+    shutil.copytree(Path(__file__).parents[1] / "data" / "zoho", exports)
     before = tree(exports)
     result = runner.invoke(app, ["import", "zoho", str(exports), "--out", str(exports)])
     assert result.exit_code == EXIT_UNUSABLE

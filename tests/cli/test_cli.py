@@ -197,7 +197,7 @@ def test_segments_prints_the_segments_and_writes_both_tables(tmp_path: Path) -> 
     assert {"segment", "tier", "expected_value", "next_action_zh"} <= set(table.columns)
 
 
-ZOHO = Path(__file__).parent / "data" / "zoho"
+ZOHO = Path(__file__).parents[1] / "data" / "zoho"
 
 
 def test_import_zoho_exports_writes_a_folder_that_load_reads(tmp_path: Path) -> None:
@@ -297,7 +297,7 @@ def test_import_fxiaoke_gbk_exports_then_validate_reads_the_folder(tmp_path: Pat
     exports.mkdir()
     for name in ("销售订单.csv", "人员.csv"):
         (exports / name).write_bytes(
-            (Path(__file__).parent / "data" / "fxiaoke" / name).read_bytes()
+            (Path(__file__).parents[1] / "data" / "fxiaoke" / name).read_bytes()
         )
     accounts = (
         "客户编号,客户名称,负责人,生命状态\nA001,华美贸易,王芳,正常\nA002,远大科技,李雷,正常\n"

@@ -27,7 +27,7 @@ from am_analytics.segments._bgnbd import _purchases_by_quadrature, _purchases_if
 from am_analytics.segments._fitted_model import FittedClvModel
 from am_analytics.segments._likelihood import MIN_CLIENTS
 
-CDNOW = Path(__file__).parent / "data" / "cdnow_customers_summary_with_transactions.csv"
+CDNOW = Path(__file__).parents[1] / "data" / "cdnow_customers_summary_with_transactions.csv"
 #: Fader, Hardie & Lee (2005), "Counting your customers the easy way", CDNOW in weeks.
 PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 #: Fader & Hardie's Gamma-Gamma note on the CDNOW repeat buyers (lifetimes' docs: v 15.45).

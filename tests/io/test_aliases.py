@@ -10,7 +10,7 @@ import pytest
 from am_analytics.io.aliases import header_aliases, map_headers, normalize_header, table_for_name
 from am_analytics.schemas import TABLES
 
-DOCS = Path(__file__).parents[1] / "docs"
+DOCS = Path(__file__).parents[2] / "docs"
 
 
 @pytest.mark.parametrize(

@@ -726,7 +726,7 @@ def test_write_sample_rejects_unknown_formats(tmp_path: Path) -> None:
 
 def test_committed_sample_is_generate_seed_0(tmp_path: Path) -> None:
     """data/sample is byte for byte what write_sample(generate(seed=0)) writes."""
-    committed = Path(__file__).parents[1] / "data" / "sample"
+    committed = Path(__file__).parents[2] / "data" / "sample"
     sample.write_sample(sample.generate(seed=0), tmp_path)
     written = sorted(p.name for p in tmp_path.iterdir())
     assert sorted(p.name for p in committed.iterdir()) == written

@@ -14,7 +14,7 @@ from am_analytics.errors import ConfigError, DataValidationError
 from am_analytics.segments._features import client_features, rfm_summary
 
 AS_OF = pd.Timestamp("2026-06-30")
-DATA = Path(__file__).with_name("data")
+DATA = Path(__file__).parents[1] / "data"
 
 
 def ledger() -> pd.DataFrame:
