@@ -115,7 +115,9 @@ def check_output_files(paths: list[Path | None], *, inputs: list[Path | None]) -
 def analysis_date(screen: Console, data: Dataset, as_of: str | None) -> pd.Timestamp:
     """The day the analyses describe: --as-of, else the last sale date (printed)."""
     if as_of is not None:
-        when = pd.Timestamp(as_of).normalize()
+        from ..periods import parse_as_of
+
+        when = parse_as_of(as_of, name="--as-of").normalize()
         screen.print(f"as of {when:%Y-%m-%d}")
         return when
     dates = data.sales["order_date"]

@@ -19,7 +19,7 @@ import pandas as pd
 from .._deprecation import keyword_only_since, warn_old_call
 from ..dataset import Dataset
 from ..errors import ConfigError, DataValidationError
-from ..periods import PeriodLike, to_period
+from ..periods import DateLike, PeriodLike, parse_as_of, to_period
 
 __all__ = [
     "ADDITIVE_METRICS",
@@ -141,7 +141,7 @@ def team_rollup(
     *,
     goals: pd.DataFrame | None = None,
     tolerance: float = 0.01,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: DateLike | None = None,
 ) -> pd.DataFrame:
     """Compare every team goal with the goals of the team's members.
 
@@ -239,13 +239,13 @@ def _compare_with_members(
     managers: pd.DataFrame,
     *,
     tolerance: float = 0.01,
-    as_of: str | pd.Timestamp | None = None,
+    as_of: DateLike | None = None,
 ) -> pd.DataFrame:
     """:func:`team_rollup` over a goals and a managers table."""
     _check_tolerance(tolerance)
     _require(goals, _GOAL_COLUMNS, "goals table")
     _require(managers, ("manager_id", "team"), "managers table")
-    current = targets_in_force(goals, as_of=None if as_of is None else pd.Timestamp(as_of))
+    current = targets_in_force(goals, as_of=None if as_of is None else parse_as_of(as_of))
     kind = current["owner_kind"]
     teams = current[kind == "team"]
     members = _member_goals(current[kind == "manager"], managers)
