@@ -78,6 +78,10 @@ def write_sample(
 ) -> list[Path]:
     """Write one file per table into ``out_dir``.
 
+    The folder is written whole beside ``out_dir`` and then takes its place
+    (see :func:`am_analytics.save`): an interrupted write leaves a previous
+    folder as it was, and an existing folder may hold only table files.
+
     Parameters
     ----------
     frames
@@ -88,10 +92,6 @@ def write_sample(
         ``"csv"`` (UTF-8, no index; dates ``YYYY-MM-DD``, datetimes with a time
         of day ``YYYY-MM-DD HH:MM:SS``, floats written so they read back
         identical) or ``"parquet"``.
-
-    The folder is written whole beside ``out_dir`` and then takes its place
-    (see :func:`am_analytics.save`): an interrupted write leaves a previous
-    folder as it was, and an existing folder may hold only table files.
 
     Returns
     -------
