@@ -2,9 +2,12 @@
 
 A *query* asks for one owner's value of one registry metric over the days
 ``[start, end]`` (both inclusive). :func:`owner_actuals` answers many queries at
-once: it computes each distinct (metric, window) once for every manager with
-:class:`~am_analytics.metrics.MetricContext` and looks the owners up, so the
-work grows with the number of distinct windows, not with the number of goals.
+once. A metric that adds up over days (:data:`TIME_ADDITIVE`) is read from
+:class:`OwnerCumulative`: one pass over its table gives each owner's running
+total, and a window's value is the difference of two of them, so the work grows
+with the rows and the queries, not with the days of history. Any other metric
+is computed once per distinct (metric, window) for every manager with
+:class:`~am_analytics.metrics.MetricContext` and the owners are looked up.
 
 How a team's value is built from its managers' (the team is ``managers.team``
 as the managers table has it now):
@@ -37,6 +40,7 @@ from ..metrics import MetricContext, get_metric
 from ..periods import Window
 
 FloatArray: TypeAlias = np.ndarray[Any, np.dtype[np.float64]]
+IntArray: TypeAlias = np.ndarray[Any, np.dtype[np.int64]]
 
 #: Units whose values add up over managers and over disjoint windows.
 ADDITIVE_UNITS: Final = frozenset(
@@ -71,7 +75,9 @@ def is_additive(metric: str) -> bool:
     return metric in TIME_ADDITIVE
 
 
-def owner_actuals(queries: pd.DataFrame, dataset: Dataset) -> FloatArray:
+def owner_actuals(
+    queries: pd.DataFrame, dataset: Dataset, *, cumulative: OwnerCumulative | None = None
+) -> FloatArray:
     """The value of each query's metric for its owner over ``[start, end]``.
 
     Parameters
@@ -84,6 +90,9 @@ def owner_actuals(queries: pd.DataFrame, dataset: Dataset) -> FloatArray:
         by default the window is its own period.
     dataset
         A validated :class:`~am_analytics.Dataset` holding the metrics' tables.
+    cumulative
+        The running totals of ``dataset`` to read additive metrics from; pass
+        one to share them between calls (built here when not given).
 
     Returns
     -------
@@ -108,9 +117,29 @@ def owner_actuals(queries: pd.DataFrame, dataset: Dataset) -> FloatArray:
     missing = [c for c in _QUERY_COLUMNS if c not in queries.columns]
     if missing:
         raise ConfigError(f"actual-value queries need the columns {', '.join(missing)}")
-    lookup = _OwnerLookup(dataset)
     starts = pd.to_datetime(queries["start"]).dt.normalize()
     ends = pd.to_datetime(queries["end"]).dt.normalize()
+    metrics = queries["metric"].astype(str).to_numpy()
+    additive = np.isin(metrics, list(TIME_ADDITIVE))
+    if additive.any():
+        cumulative = OwnerCumulative(dataset) if cumulative is None else cumulative
+        codes = cumulative.owner_codes(queries["owner_id"], queries["owner_kind"])
+        first, last = starts.to_numpy(), ends.to_numpy()
+        for metric in pd.unique(metrics[additive]):  # a few metrics, all their queries at once
+            rows = np.flatnonzero(metrics == metric)
+            out[rows] = cumulative.between(str(metric), codes[rows], first[rows], last[rows])
+    if not additive.all():
+        out[~additive] = _window_actuals(queries[~additive], dataset, starts[~additive],
+                                         ends[~additive])  # fmt: skip
+    return out
+
+
+def _window_actuals(
+    queries: pd.DataFrame, dataset: Dataset, starts: pd.Series, ends: pd.Series
+) -> FloatArray:
+    """:func:`owner_actuals` computed once per distinct window for every manager."""
+    out = np.full(len(queries), np.nan)
+    lookup = _OwnerLookup(dataset)
     p_start = pd.to_datetime(queries.get("period_start", starts)).dt.normalize()
     p_end = pd.to_datetime(queries.get("period_end", ends)).dt.normalize()
     keys = pd.DataFrame(
@@ -272,7 +301,7 @@ def weekly_owner_series(
     """An additive metric per owner and week: rows ``owners``, columns ``week_ends``.
 
     Week ``j`` is the seven days ending on ``week_ends[j]`` (inclusive).
-    ``owners`` has columns ``owner_id`` and ``owner_kind``.
+    ``owners`` has columns ``owner_id`` and ``owner_kind``; unknown owners get 0.
 
     Examples
     --------
@@ -283,13 +312,152 @@ def weekly_owner_series(
     >>> weekly_owner_series(load_sample(), "sales_amount", owners, ends).shape
     (2, 3)
     """
-    lookup = _OwnerLookup(dataset)
-    metric_def = get_metric(metric)
-    ids = owners["owner_id"].astype(str).to_numpy()
-    kinds = owners["owner_kind"].astype(str).to_numpy()
-    out = np.zeros((len(owners), len(week_ends)))
-    for j, end in enumerate(week_ends):  # one pass per week of history, all owners at once
-        start = end - pd.Timedelta(days=6)
-        values = _manager_values(dataset, metric_def, metric, start, end, start, end)
-        out[:, j] = lookup.values(values, metric, ids, kinds)
-    return np.nan_to_num(out)
+    cumulative = OwnerCumulative(dataset)
+    codes = cumulative.owner_codes(owners["owner_id"], owners["owner_kind"])
+    ends = week_ends.normalize().to_numpy()
+    grid = (np.repeat(codes, len(ends)), np.tile(ends - np.timedelta64(6, "D"), len(codes)))
+    values = cumulative.between(metric, grid[0], grid[1], np.tile(ends, len(codes)))
+    return np.nan_to_num(values.reshape(len(codes), len(ends)))
+
+
+class OwnerCumulative:
+    """Each owner's running total of the additive metrics, built once per metric.
+
+    Owners are coded as :meth:`owner_codes` says (managers-table rows, then
+    teams). A metric's rows (orders, responses, complaints, first-day
+    clients) are credited to their manager and to the manager's team, sorted
+    by (owner, day) once, and summed cumulatively; the value over
+    ``[start, end]`` is the running total after ``end`` minus the one before
+    ``start``, found by binary search. Equal to summing the window's rows up
+    to rounding (a few units in the last place of the owner's running total).
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> totals = OwnerCumulative(load_sample())
+    >>> codes = totals.owner_codes(pd.Series(["M0001", "M9999"]), pd.Series(["manager"] * 2))
+    >>> codes
+    array([ 0, -1])
+    >>> day = np.datetime64("2026-07-01")
+    >>> totals.between("order_count", codes, np.array([day] * 2), np.array([day + 91] * 2))
+    array([43., nan])
+    """
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        managers = dataset.managers
+        self.managers = pd.Index(managers["manager_id"].astype(str))
+        teams = managers["team"] if "team" in managers.columns else pd.Series(pd.NA, managers.index)
+        codes, names = pd.factorize(teams.astype("str").where(teams.notna()), sort=False)
+        self.teams = pd.Index(names.astype(str))
+        #: the owner code of each manager row's team (-1 without a team)
+        self.team_of = np.where(codes >= 0, codes + len(managers), -1)
+        self._built: dict[str, tuple[IntArray, FloatArray, int, int]] = {}
+
+    @property
+    def n_owners(self) -> int:
+        """Managers and teams."""
+        return len(self.managers) + len(self.teams)
+
+    def owner_codes(self, owner_id: pd.Series, owner_kind: pd.Series) -> IntArray:
+        """Manager rows ``0..n-1``, teams ``n..``, -1 for an owner the tables do not know."""
+        ids = pd.Index(owner_id.astype(str).to_numpy())
+        team = owner_kind.astype(str).to_numpy() == "team"
+        as_team = self.teams.get_indexer(ids)
+        codes = np.where(team, np.where(as_team >= 0, as_team + len(self.managers), -1),
+                         self.managers.get_indexer(ids))  # fmt: skip
+        return codes.astype(np.int64)
+
+    def between(
+        self, metric: str, owners: IntArray, starts: np.ndarray, ends: np.ndarray
+    ) -> FloatArray:
+        """``metric`` of each owner code over ``[start, end]`` (days, inclusive); NaN for an
+        unknown owner or a window that ends before it starts."""
+        keys, running, origin, span = self._running(metric)
+        start = _days(starts) - origin
+        end = _days(ends) - origin + 1
+        base = np.maximum(owners, 0) * span
+        values = _total_before(keys, running, base, np.clip(end, 0, span - 1)) - _total_before(
+            keys, running, base, np.clip(start, 0, span - 1)
+        )
+        return np.where((owners >= 0) & (end > start), values, np.nan)
+
+    def _running(self, metric: str) -> tuple[IntArray, FloatArray, int, int]:
+        """Sorted ``owner * span + day`` keys, each owner's running total, first day, span."""
+        if metric not in self._built:
+            managers, days, weights = _metric_rows(self.dataset, metric)
+            inside = (managers >= 0) & (managers < len(self.managers))  # orphans count nowhere
+            managers, days, weights = managers[inside], days[inside], weights[inside]
+            teams = self.team_of[managers]
+            in_team = teams >= 0
+            owners = np.concatenate([managers, teams[in_team]]).astype(np.int64)
+            days = np.concatenate([days, days[in_team]])
+            weights = np.concatenate([weights, weights[in_team]])
+            origin = int(days.min()) - 1 if days.size else 0
+            span = int(days.max()) - origin + 2 if days.size else 2
+            keys = owners * span + (days - origin)
+            order = np.argsort(keys, kind="stable")
+            # restarted per owner, so rounding grows with the owner's total, not everyone's
+            running = pd.Series(weights[order]).groupby(owners[order]).cumsum()
+            self._built[metric] = (
+                keys[order].astype(np.int64),
+                np.asarray(running, dtype=np.float64),
+                origin,
+                span,
+            )
+        return self._built[metric]
+
+
+def _total_before(keys: IntArray, running: FloatArray, base: IntArray, day: IntArray) -> FloatArray:
+    """The running total of owner ``base // span`` before ``day`` (0 before its first row)."""
+    last = np.searchsorted(keys, base + day) - 1
+    same_owner = (last >= 0) & (keys[np.maximum(last, 0)] >= base)
+    return (
+        np.where(same_owner, running[np.maximum(last, 0)], 0.0)
+        if keys.size
+        else np.zeros(len(base))
+    )
+
+
+def _days(dates: np.ndarray) -> IntArray:
+    """Whole days since the epoch of datetime64 values."""
+    return np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
+def _metric_rows(dataset: Dataset, metric: str) -> tuple[IntArray, IntArray, FloatArray]:
+    """The rows an additive metric adds up: manager code, day and value of each."""
+    if metric in ("survey_count", "complaint_count"):
+        table, column = ("surveys", "survey_date") if metric == "survey_count" else (
+            "feedback", "opened_at")  # fmt: skip
+        frame = dataset.table(table)
+        if metric == "complaint_count":
+            frame = frame[frame["kind"].to_numpy() == "complaint"]
+        codes = frame["manager_id"].cat.codes.to_numpy().astype(np.int64)
+        return codes, _days(frame[column].to_numpy()), np.ones(len(frame))
+    sales = dataset.sales
+    codes = sales["manager_id"].cat.codes.to_numpy().astype(np.int64)
+    days = _days(sales["order_date"].to_numpy())
+    amount = sales["amount"].to_numpy(dtype=np.float64)
+    if metric == "sales_amount":
+        return codes, days, amount
+    orders = amount >= 0
+    if metric == "order_count":
+        return codes[orders], days[orders], np.ones(int(orders.sum()))
+    if metric == "new_clients":
+        return _first_day_pairs(
+            codes[orders], days[orders], sales["client_id"].cat.codes.to_numpy()[orders]
+        )
+    raise ConfigError(f"{metric!r} does not add up over days; the additive metrics are "
+                      f"{', '.join(sorted(TIME_ADDITIVE))}")  # fmt: skip
+
+
+def _first_day_pairs(
+    managers: IntArray, days: IntArray, clients: np.ndarray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """``new_clients`` as rows: each (manager, client) with an order on the client's first day."""
+    first = np.full(int(clients.max()) + 1 if clients.size else 0, np.iinfo(np.int64).max)
+    np.minimum.at(first, clients, days)
+    on_first = days == first[clients]
+    pairs = pd.unique(managers[on_first] * (len(first) + 1) + clients[on_first].astype(np.int64))
+    manager, client = np.divmod(pairs, len(first) + 1)
+    return manager, first[client], np.ones(len(pairs))

@@ -39,7 +39,7 @@ from ..metrics._goals import attainment_ratio as _divide
 from ..metrics._goals import goal_revisions as _normalise_goals
 from ..metrics._goals import targets_in_force_on as _targets_in_force
 from ..periods import DateLike, parse_as_of
-from ._actuals import FloatArray, is_additive, owner_actuals
+from ._actuals import FloatArray, OwnerCumulative, is_additive, owner_actuals
 from ._projection import _projection
 
 __all__ = [
@@ -274,7 +274,7 @@ def attainment(
     actual to date × r, or, when the actual to date is not positive, the
     actual plus that period's remaining-part value. ``projection`` is the
     median of the draws and the interval their predictive quantiles (type 6,
-    see ``_row_quantiles``); all are NaN without a usable previous period
+    see ``_CompletionDraws.quantiles``); all are NaN without a usable previous period
     (the data's first period). On the sample's 469 past sales goals at
     mid-quarter the 80% interval held the final value 82% of the time among
     the goals with an interval (8% above, 8% below; 75% counting the first
@@ -316,13 +316,16 @@ def attainment(
     if steps.empty:
         return _empty()
     steps = _targets_in_force(steps, revisions)
+    cumulative = OwnerCumulative(dataset)  # each additive metric's running totals, built once
     steps["actual_to_date"] = owner_actuals(
-        steps.assign(start=steps["period_start"], end=steps["date"]), dataset
+        steps.assign(start=steps["period_start"], end=steps["date"]), dataset, cumulative=cumulative
     )
-    steps = _expected(steps, dataset, seasonal=options.seasonal)
+    steps = _expected(steps, cumulative, seasonal=options.seasonal)
     steps = _scores(steps, options.thresholds)
-    steps = _projection(steps, dataset, pipeline=options.pipeline, interval=options.interval)
-    steps["yoy_velocity"] = _yoy_velocity(steps, heads, revisions, dataset)
+    steps = _projection(
+        steps, dataset, pipeline=options.pipeline, interval=options.interval, cumulative=cumulative
+    )
+    steps["yoy_velocity"] = _yoy_velocity(steps, heads, revisions, cumulative)
     return steps.loc[:, list(_COLUMNS)].reset_index(drop=True)
 
 
@@ -396,15 +399,15 @@ def _steps(heads: pd.DataFrame, as_of: pd.Timestamp, freq: str) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 
 
-def _expected(steps: pd.DataFrame, dataset: Dataset, *, seasonal: bool) -> pd.DataFrame:
+def _expected(steps: pd.DataFrame, cumulative: OwnerCumulative, *, seasonal: bool) -> pd.DataFrame:
     """Add ``expected_to_date`` and ``expected_basis``."""
     out = steps.copy()
     additive = out["metric"].map(is_additive).to_numpy(dtype=bool)
     share = (out["elapsed_days"] / out["total_days"]).to_numpy(dtype=float, copy=True)
     basis = np.where(additive, "linear", "level").astype(object)
     if seasonal and additive.any():
-        owner_share = _seasonal_share(out[additive], dataset, by="owner")
-        team_share = _seasonal_share(out[additive], dataset, by="team")
+        owner_share = _seasonal_share(out[additive], cumulative, by="owner")
+        team_share = _seasonal_share(out[additive], cumulative, by="team")
         seasonal_share = np.where(np.isnan(owner_share), team_share, owner_share)
         sub_basis = np.where(
             ~np.isnan(owner_share),
@@ -421,12 +424,13 @@ def _expected(steps: pd.DataFrame, dataset: Dataset, *, seasonal: bool) -> pd.Da
     return out
 
 
-def _seasonal_share(steps: pd.DataFrame, dataset: Dataset, *, by: str) -> FloatArray:
+def _seasonal_share(steps: pd.DataFrame, cumulative: OwnerCumulative, *, by: str) -> FloatArray:
     """Share of the same period's value realised by the same point, previous years.
 
     NaN for a goal with no usable previous year: the year must lie inside the
     sales history and the owner's (or team's) value there must be positive.
     """
+    dataset = cumulative.dataset
     data_start = dataset.sales["order_date"].min().normalize()
     owner = steps["owner_id"] if by == "owner" else steps["team"]
     kind = steps["owner_kind"] if by == "owner" else pd.Series("team", index=steps.index)
@@ -443,8 +447,8 @@ def _seasonal_share(steps: pd.DataFrame, dataset: Dataset, *, by: str) -> FloatA
              "metric": steps["metric"].to_numpy(), "start": start.to_numpy(),
              "period_start": start.to_numpy(), "period_end": end.to_numpy()}
         )  # fmt: skip
-        done = owner_actuals(base.assign(end=cut.to_numpy()), dataset)
-        whole = owner_actuals(base.assign(end=end.to_numpy()), dataset)
+        done = owner_actuals(base.assign(end=cut.to_numpy()), dataset, cumulative=cumulative)
+        whole = owner_actuals(base.assign(end=end.to_numpy()), dataset, cumulative=cumulative)
         usable = (start >= data_start).to_numpy() & (whole > 0) & owner.notna().to_numpy()
         ratio = np.clip(np.divide(done, whole, out=np.zeros(len(steps)), where=usable), 0, 1)
         shares += np.where(usable, ratio, 0.0)
@@ -477,7 +481,7 @@ def _scores(steps: pd.DataFrame, thresholds: StatusThresholds) -> pd.DataFrame:
 
 
 def _yoy_velocity(
-    steps: pd.DataFrame, heads: pd.DataFrame, revisions: pd.DataFrame, dataset: Dataset
+    steps: pd.DataFrame, heads: pd.DataFrame, revisions: pd.DataFrame, cumulative: OwnerCumulative
 ) -> FloatArray:
     """Attainment at the same point of last year's same goal (NaN without one)."""
     offset = pd.DateOffset(years=1)
@@ -501,7 +505,8 @@ def _yoy_velocity(
     rows["date"] = rows["period_start"] + pd.to_timedelta(mapped - 1, unit="D")
     rows["goal_id"] = rows["ly_goal"].astype(str)
     rows = _targets_in_force(rows.reset_index(drop=True), revisions)
-    actual = owner_actuals(rows.assign(start=rows["period_start"], end=rows["date"]), dataset)
+    queries = rows.assign(start=rows["period_start"], end=rows["date"])
+    actual = owner_actuals(queries, cumulative.dataset, cumulative=cumulative)
     target = rows["target"].to_numpy()
     lower = rows["direction"].to_numpy() == "lower"
     out[has] = np.where(lower, _divide(target, actual), _divide(actual, target))

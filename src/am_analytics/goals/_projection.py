@@ -18,7 +18,14 @@ import pandas as pd
 from scipy.special import ndtr
 
 from ..dataset import Dataset
-from ._actuals import TEAM_WEIGHTS, FloatArray, is_additive, manager_window_values, owner_actuals
+from ._actuals import (
+    TEAM_WEIGHTS,
+    FloatArray,
+    IntArray,
+    OwnerCumulative,
+    is_additive,
+    owner_actuals,
+)
 
 #: Previous comparable periods whose completion ratios the projection draws on.
 PREVIOUS_PERIODS: Final = 8
@@ -31,8 +38,10 @@ def _projection(
     *,
     pipeline: bool,
     interval: float,
+    cumulative: OwnerCumulative | None = None,
 ) -> pd.DataFrame:
     """Add ``projection``, its interval and ``probability_of_hitting`` (deterministic)."""
+    cumulative = OwnerCumulative(dataset) if cumulative is None else cumulative
     out = steps.copy()
     n = len(out)
     projection = out["actual_to_date"].to_numpy(dtype=float).copy()
@@ -42,10 +51,10 @@ def _projection(
     extra = _pipeline_value(out, dataset) if pipeline else np.zeros(n)
     for metric in pd.unique(out["metric"][additive]):  # a few metrics, all their goals at once
         rows = np.flatnonzero(out["metric"].to_numpy() == metric)
-        finals = _completion_draws(out.iloc[rows], dataset, str(metric)) + extra[rows, None]
-        q = _row_quantiles(finals, quantiles)
+        draws = _CompletionDraws(out.iloc[rows], cumulative, str(metric), extra[rows])
+        q = draws.quantiles(quantiles)
         low[rows], projection[rows], high[rows] = q[:, 0], q[:, 1], q[:, 2]
-        probability[rows] = _hit_share(finals, out.iloc[rows])
+        probability[rows] = draws.hit_share()
     ended = (out["elapsed_days"] >= out["total_days"]).to_numpy() & additive
     actual = out["actual_to_date"].to_numpy(dtype=float)
     # the period is over: nothing is left to forecast, whatever the history says
@@ -58,7 +67,7 @@ def _projection(
     probability[ended & np.isnan(actual)] = np.nan
     means = np.flatnonzero(~additive)
     if means.size:
-        mid, spread = _mean_forecast(out.iloc[means], dataset)
+        mid, spread = _mean_forecast(out.iloc[means], dataset, cumulative)
         z = float(-_norm_ppf((1 - interval) / 2))
         projection[means], low[means], high[means] = mid, mid - z * spread, mid + z * spread
         target = out["target"].to_numpy()[means]
@@ -78,121 +87,163 @@ def _norm_ppf(p: float) -> float:
     return float(ndtri(p))
 
 
-def _hit_share(finals: FloatArray, steps: pd.DataFrame) -> FloatArray:
-    """Share of the (non-NaN) draws reaching the target (at or below it for lower-is-better)."""
-    target = steps["target"].to_numpy()[:, None]
-    lower = steps["direction"].to_numpy() == "lower"
-    valid = ~np.isnan(finals)
-    count = valid.sum(axis=1)
-    hits = np.where(lower[:, None], finals <= target, finals >= target) & valid
-    return np.divide(hits.sum(axis=1), count, out=np.full(len(finals), np.nan), where=count > 0)
+class _CompletionDraws:
+    """The completion-ratio draws of an additive metric's steps, summarised per cell.
 
-
-def _row_quantiles(draws: FloatArray, quantiles: FloatArray) -> FloatArray:
-    """Predictive quantiles of each row's non-NaN draws, ``(rows, quantiles)``.
-
-    The quantile ``p`` of ``n`` draws is read at the 1-based position
-    ``(n + 1) p`` (Hyndman & Fan's type 6, interpolated linearly, clamped to
-    the smallest and largest draw): for a new value exchangeable with the draws
-    this gives the nominal coverage, the reasoning of split-conformal
-    intervals, where the usual ``(n - 1) p + 1`` is too narrow for the few
-    dozen periods a goal has behind it. NaN for a row without draws. Sorting
-    once beats ``np.nanquantile`` row by row.
+    A step's draws come from the previous periods (:func:`_previous_windows`)
+    of each owner of its peer group, so steps of one group on one day of one
+    period (a *cell*) share them: each cell keeps its ratios final / to-date
+    (to-date > 0) and its remaining-part values, each sorted once. A step's
+    draws are actual × ratio (actual > 0) or actual + remaining part (else),
+    plus ``extra``; both are monotone, so its quantiles and hit count are read
+    from the cell's sorted values with no (steps × draws) matrix.
     """
-    ordered = np.sort(draws, axis=1)  # NaN sort last
-    count = (~np.isnan(draws)).sum(axis=1)
-    last = np.maximum(count - 1, 0)[:, None]
-    position = np.clip((count + 1)[:, None] * quantiles[None, :] - 1, 0, last)
-    below = np.floor(position).astype(np.int64)
-    above = np.minimum(below + 1, np.maximum(count - 1, 0)[:, None])
-    rows = np.arange(len(draws))[:, None]
-    lo, hi = ordered[rows, below], ordered[rows, above]
-    values = lo + (position - below) * (hi - lo)
-    return np.where(count[:, None] > 0, values, np.nan)
+
+    def __init__(
+        self, steps: pd.DataFrame, cumulative: OwnerCumulative, metric: str, extra: FloatArray
+    ) -> None:
+        self.actual = steps["actual_to_date"].to_numpy(dtype=float)
+        self.extra = extra
+        self.target = steps["target"].to_numpy(dtype=float)
+        self.lower = steps["direction"].to_numpy() == "lower"
+        owner = cumulative.owner_codes(steps["owner_id"], steps["owner_kind"])
+        group, members, offsets = _peer_groups(cumulative)
+        peers_of = np.where(owner >= 0, group[np.maximum(owner, 0)], -1)
+        slots = steps[["period_start", "period_end", "date", "elapsed_days", "total_days"]]
+        slot, slot_rows = _factorize_rows(slots, ["period_start", "period_end", "date"])
+        cells = pd.DataFrame({"group": peers_of, "slot": slot})
+        cell, cell_rows = _factorize_rows(cells, ["group", "slot"])
+        first = pd.Timestamp(cumulative.dataset.sales["order_date"].min()).normalize()
+        starts, cuts, ends, usable = _previous_windows(slots.iloc[slot_rows], first)
+        of_cell, peer = _cell_peers(peers_of[cell_rows], members, offsets)
+        of_cell, peer, k = _usable_pairs(of_cell, peer, usable[slot[cell_rows]])
+        window = slot[cell_rows][of_cell], k
+        done = cumulative.between(metric, peer, starts[window], cuts[window])
+        whole = cumulative.between(metric, peer, starts[window], ends[window])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = whole / done
+        self.ratios = _SortedSets(of_cell[done > 0], ratio[done > 0], len(cell_rows))
+        self.rests = _SortedSets(of_cell, whole - done, len(cell_rows))
+        self.cell = np.where(owner >= 0, cell, -1)
+        self.positive = self.actual > 0
+
+    def _finals(self, rows: np.ndarray, index: IntArray) -> FloatArray:
+        """The final value of draw ``index`` (in sorted order) of each step in ``rows``."""
+        cell, actual, extra = self.cell[rows], self.actual[rows], self.extra[rows]
+        positive = self.positive[rows]
+        by_ratio = actual * self.ratios.value(cell, index)
+        by_rest = actual + self.rests.value(cell, index)
+        return np.where(positive, by_ratio, by_rest) + extra
+
+    def counts(self) -> IntArray:
+        """Each step's number of draws."""
+        known = (self.cell >= 0) & ~np.isnan(self.actual)
+        cell = np.maximum(self.cell, 0)
+        count = np.where(self.positive, self.ratios.size[cell], self.rests.size[cell])
+        return np.where(known, count, 0)
+
+    def quantiles(self, quantiles: FloatArray) -> FloatArray:
+        """Predictive quantiles of each step's draws, ``(steps, quantiles)``.
+
+        The quantile ``p`` of ``n`` draws is read at the 1-based position
+        ``(n + 1) p`` (Hyndman & Fan's type 6, interpolated linearly, clamped
+        to the smallest and largest draw): for a new value exchangeable with
+        the draws this gives the nominal coverage, the reasoning of
+        split-conformal intervals, where the usual ``(n - 1) p + 1`` is too
+        narrow for the few dozen periods a goal has behind it. NaN for a step
+        without draws.
+        """
+        count = self.counts()
+        rows = np.arange(len(count))
+        last = np.maximum(count - 1, 0)
+        out = np.full((len(count), len(quantiles)), np.nan)
+        for j, p in enumerate(quantiles):  # three quantiles
+            position = np.clip((count + 1) * p - 1, 0, last)
+            below = np.floor(position).astype(np.int64)
+            above = np.minimum(below + 1, last)
+            lo, hi = self._finals(rows, below), self._finals(rows, above)
+            out[:, j] = np.where(count > 0, lo + (position - below) * (hi - lo), np.nan)
+        return out
+
+    def hit_share(self) -> FloatArray:
+        """Share of each step's draws reaching the target (at or below it for lower-is-better).
+
+        The draws grow with their sorted index, so the first one that
+        reaches (for lower: passes) the target is found by bisection.
+        """
+        count = self.counts()
+        rows = np.arange(len(count))
+        low, high = np.zeros(len(count), dtype=np.int64), count.astype(np.int64)
+        while (low < high).any():  # log2(draws) rounds, all steps at once
+            middle = (low + high) // 2
+            finals = self._finals(rows, np.minimum(middle, np.maximum(count - 1, 0)))
+            passed = np.where(self.lower, finals > self.target, finals >= self.target)
+            active = low < high
+            high = np.where(active & passed, middle, high)
+            low = np.where(active & ~passed, middle + 1, low)
+        hits = np.where(self.lower, low, count - low).astype(float)
+        hits[np.isnan(self.target)] = 0.0  # nothing reaches a missing target
+        return np.divide(hits, count, out=np.full(len(count), np.nan), where=count > 0)
 
 
-def _completion_draws(steps: pd.DataFrame, dataset: Dataset, metric: str) -> FloatArray:
-    """Simulated final values of an additive metric, ``(steps, draws)``; NaN pads.
+class _SortedSets:
+    """Values grouped by cell and sorted within each, read by (cell, index)."""
 
-    One draw per previous comparable period (:data:`PREVIOUS_PERIODS` of the
-    same calendar kind that ended before the step and lie inside the data) of
-    the owner and of each of its peers (the other managers of its team; the
-    other teams): the actual to date times that period's final / to-date value
-    at the same elapsed share (periods with a to-date value <= 0 give none),
-    or, when the actual to date is not positive, the actual plus that period's
-    remaining-part value.
+    def __init__(self, cells: IntArray, values: FloatArray, n_cells: int) -> None:
+        order = np.lexsort((values, cells))
+        self.values = values[order]
+        self.size = np.bincount(cells, minlength=n_cells)
+        self.offset = np.cumsum(self.size) - self.size
+
+    def value(self, cells: IntArray, index: IntArray) -> FloatArray:
+        """The ``index``-th smallest value of each cell (NaN where the cell has none)."""
+        cells = np.maximum(cells, 0)
+        inside = index < self.size[cells]
+        at = np.where(inside, self.offset[cells] + index, 0)
+        return np.where(inside, self.values[at] if self.values.size else np.nan, np.nan)
+
+
+def _factorize_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[IntArray, IntArray]:
+    """A code per row of ``frame`` for its distinct ``columns``, and each code's first row."""
+    codes = frame.groupby(columns, sort=False).ngroup().to_numpy().astype(np.int64)
+    _, first = np.unique(codes, return_index=True)
+    return codes, first.astype(np.int64)
+
+
+def _cell_peers(
+    cell_group: IntArray, members: IntArray, offsets: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Every (cell, peer) pair: the members of each cell's group (none for group -1)."""
+    known = cell_group >= 0
+    group = np.maximum(cell_group, 0)
+    size = np.where(known, offsets[group + 1] - offsets[group], 0)
+    of_cell = np.repeat(np.arange(len(cell_group)), size)
+    within = np.arange(len(of_cell)) - np.repeat(np.cumsum(size) - size, size)
+    return of_cell, members[offsets[group][of_cell] + within]
+
+
+def _usable_pairs(
+    of_cell: IntArray, peer: IntArray, usable: np.ndarray
+) -> tuple[IntArray, IntArray, IntArray]:
+    """(cell, peer, previous period) triples whose window is usable."""
+    rows, k = np.nonzero(usable[of_cell])
+    return of_cell[rows], peer[rows], k.astype(np.int64)
+
+
+def _peer_groups(cumulative: OwnerCumulative) -> tuple[IntArray, IntArray, IntArray]:
+    """Each owner code's peer group, and the groups' members (CSR: members, offsets).
+
+    A manager's peers are its team (a team-less manager is alone); all teams
+    form one group. Pooling peers (measured on the sample) calibrates the
+    interval better than the owner's few periods alone.
     """
-    owners, matrix, group = _owner_rows(dataset)
-    first = pd.Timestamp(dataset.sales["order_date"].min()).normalize()
-    days = pd.date_range(first, max(pd.Timestamp(steps["date"].max()), first), freq="D")
-    daily = _daily_values(dataset, metric, days, matrix)
-    cumulative = np.concatenate([np.zeros((len(daily), 1)), np.cumsum(daily, axis=1)], axis=1)
-    starts, cuts, ends, usable = _previous_windows(steps, first)
-    origin, one = first.to_datetime64(), np.timedelta64(1, "D")
-    # column j of ``cumulative`` sums the days before days[j]
-    start_i = np.clip((starts - origin) // one, 0, len(days))
-    cut_i = np.clip((cuts - origin) // one + 1, 0, len(days))
-    end_i = np.clip((ends - origin) // one + 1, 0, len(days))
-    # (owners, steps, periods): every owner's to-date and final value in each window
-    done = cumulative[:, cut_i] - cumulative[:, start_i]
-    whole = cumulative[:, end_i] - cumulative[:, start_i]
-    keys = pd.MultiIndex.from_arrays(
-        [steps["owner_kind"].astype(str).to_numpy(), steps["owner_id"].astype(str).to_numpy()]
-    )
-    owner = owners.get_indexer(keys)
-    known = owner >= 0
-    # the owner and its peers: pooling them (measured on the sample) calibrates
-    # the interval better than the owner's few periods alone
-    pool = (group[:, None] == group[np.where(known, owner, 0)][None, :]) & known[None, :]
-    actual = steps["actual_to_date"].to_numpy(dtype=float)[None, :, None]
-    positive = actual > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio_draw = actual * whole / done
-    # nothing to date: a ratio cannot scale it, so add the remaining part instead
-    draws = np.where(positive, ratio_draw, actual + (whole - done))
-    keep = pool[:, :, None] & usable[None, :, :] & (~positive | (done > 0))
-    draws = np.where(keep, draws, np.nan)
-    return draws.transpose(1, 0, 2).reshape(len(steps), -1)
-
-
-def _owner_rows(dataset: Dataset) -> tuple[pd.MultiIndex, FloatArray, np.ndarray]:
-    """Every manager and team as a forecast owner.
-
-    Returns the ``(owner_kind, owner_id)`` index, the ``(owners, manager rows)``
-    matrix summing managers into owners (additive metrics), and each owner's
-    peer group: the team for a manager (a team-less manager is alone), one
-    shared group for all teams.
-    """
-    managers = dataset.managers
-    ids = managers["manager_id"].astype(str).to_numpy()
-    teams = (
-        managers["team"] if "team" in managers.columns else pd.Series(pd.NA, index=managers.index)
-    )
-    team = teams.astype(str).where(teams.notna()).to_numpy()
-    names = pd.unique(team[pd.notna(team)])
-    membership = (team[None, :] == names[:, None]).astype(float)
-    index = pd.MultiIndex.from_arrays(
-        [
-            np.r_[np.full(len(ids), "manager", dtype=object), np.full(len(names), "team")],
-            np.r_[ids.astype(object), names.astype(object)],
-        ]
-    )
-    matrix = np.vstack([np.eye(len(ids)), membership])
-    alone = np.array([f"\x00alone {i}" for i in ids], dtype=object)
-    group = np.r_[
-        np.where(pd.notna(team), team, alone), np.full(len(names), "\x00team", dtype=object)
-    ]
-    return index, matrix, group
-
-
-def _daily_values(
-    dataset: Dataset, metric: str, days: pd.DatetimeIndex, matrix: FloatArray
-) -> FloatArray:
-    """An additive metric per owner (rows of ``matrix``) and day, ``(owners, days)``."""
-    per_manager = np.zeros((matrix.shape[1], len(days)))
-    for j, day in enumerate(days):  # one metric pass per day of history, all managers at once
-        per_manager[:, j] = manager_window_values(dataset, metric, day, day)[metric]
-    return matrix @ np.nan_to_num(per_manager)
+    n_managers, n_teams = len(cumulative.managers), len(cumulative.teams)
+    team = cumulative.team_of - n_managers
+    alone = n_teams + np.arange(n_managers)
+    group = np.r_[np.where(team >= 0, team, alone), np.full(n_teams, n_teams + n_managers)]
+    members = np.argsort(group, kind="stable").astype(np.int64)
+    size = np.bincount(group, minlength=n_teams + n_managers + 1)
+    return group.astype(np.int64), members, np.r_[0, np.cumsum(size)].astype(np.int64)
 
 
 def _previous_windows(
@@ -290,14 +341,16 @@ def _pipeline_value(steps: pd.DataFrame, dataset: Dataset) -> FloatArray:
     return out
 
 
-def _mean_forecast(steps: pd.DataFrame, dataset: Dataset) -> tuple[FloatArray, FloatArray]:
+def _mean_forecast(
+    steps: pd.DataFrame, dataset: Dataset, cumulative: OwnerCumulative
+) -> tuple[FloatArray, FloatArray]:
     """Projection and spread of a mean metric's final value (NaN spread when unknown)."""
     mid = steps["actual_to_date"].to_numpy(dtype=float)
     spread = np.full(len(steps), np.nan)
     remaining = (steps["total_days"] - steps["elapsed_days"]).to_numpy(dtype=float)
     csat = (steps["metric"] == "csat_mean").to_numpy()
     if csat.any() and dataset.surveys is not None:
-        sd, count = _answer_spread(steps[csat], dataset)
+        sd, count = _answer_spread(steps[csat], dataset, cumulative)
         elapsed = steps["elapsed_days"].to_numpy(dtype=float)[csat]
         to_come = count * remaining[csat] / elapsed
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -306,10 +359,14 @@ def _mean_forecast(steps: pd.DataFrame, dataset: Dataset) -> tuple[FloatArray, F
     return mid, spread
 
 
-def _answer_spread(steps: pd.DataFrame, dataset: Dataset) -> tuple[FloatArray, FloatArray]:
+def _answer_spread(
+    steps: pd.DataFrame, dataset: Dataset, cumulative: OwnerCumulative
+) -> tuple[FloatArray, FloatArray]:
     """Standard deviation and number of the CSAT answers about each owner to date."""
     queries = steps.assign(start=steps["period_start"], end=steps["date"])
-    count = owner_actuals(queries.assign(metric=TEAM_WEIGHTS["csat_mean"]), dataset)
+    count = owner_actuals(
+        queries.assign(metric=TEAM_WEIGHTS["csat_mean"]), dataset, cumulative=cumulative
+    )
     mean = steps["actual_to_date"].to_numpy(dtype=float)
     mean_square = _mean_square_csat(queries, dataset)
     with np.errstate(invalid="ignore"):
