@@ -26,6 +26,7 @@ from .errors import (
     MissingTableError,
     OutputPathError,
 )
+from .evaluation import Evaluation, EvaluationConfig, evaluate
 from .io.aliases import header_aliases
 from .metrics import list_metrics, manager_metrics
 from .sample import generate, load_sample
@@ -42,6 +43,8 @@ __all__ = [
     "CrmFormatError",
     "DataValidationError",
     "Dataset",
+    "Evaluation",
+    "EvaluationConfig",
     "FittedScorecard",
     "InputFileError",
     "MissingTableError",
@@ -49,6 +52,7 @@ __all__ = [
     "Scorecard",
     "ValidationRules",
     "__version__",
+    "evaluate",
     "from_frames",
     "generate",
     "header_aliases",

@@ -1,0 +1,11 @@
+"""The quarterly evaluation as frames: :func:`evaluate` returns an :class:`Evaluation`.
+
+Computation only: the report writers render an :class:`Evaluation` and never
+recompute what it holds.
+"""
+
+from ._config import EvaluationConfig
+from ._evaluate import default_period, evaluate
+from ._result import Evaluation, Section
+
+__all__ = ["Evaluation", "EvaluationConfig", "Section", "default_period", "evaluate"]

@@ -1,0 +1,116 @@
+"""What an evaluation is computed with: one frozen dataclass of the domains' own settings."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:  # the domains load sklearn; ``import am_analytics`` stays light without them
+    from ..development import CareerLadder
+    from ..feedback import SlaPolicy
+    from ..goals import AdjustmentPolicy, AttainmentOptions
+    from ..scoring import Scorecard
+    from ..segments import SegmentRules, ServicePolicy
+
+#: The languages an evaluation's words can be written in.
+LANGUAGES = ("zh", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationConfig:
+    """The settings of :func:`~am_analytics.evaluate`; every default is the library's own.
+
+    Parameters
+    ----------
+    scorecard
+        The :class:`~am_analytics.Scorecard`. ``None`` (default) is
+        :func:`~am_analytics.scoring.default_scorecard` without the criteria
+        whose tables the dataset lacks (see :func:`~am_analytics.score_managers`).
+    segment_rules, service_policy
+        Client segments and the service each gets
+        (:func:`~am_analytics.segments.default_segment_rules`,
+        :func:`~am_analytics.segments.default_service_policy`).
+    sla
+        Hours within which complaints and suggestions are to be resolved.
+    career_ladder
+        Levels and their requirements
+        (:func:`~am_analytics.development.default_career_ladder`).
+    attainment
+        Goal status thresholds and projection options.
+    adjustment
+        When and how far running goals are proposed to move.
+    sensitivity_draws
+        Monte Carlo draws behind each manager's rank interval.
+    history_periods
+        Quarters of score history (ending with the evaluated one) that
+        promotion readiness looks back over.
+    language
+        ``"zh"`` or ``"en"``: the language of the evaluation's words.
+    summary_size
+        How many managers the summaries name (the top of the ranking, the
+        largest rises and falls).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown language or a count below 1.
+
+    Examples
+    --------
+    >>> EvaluationConfig(language="en", summary_size=5).summary_size
+    5
+    >>> EvaluationConfig(language="fr")
+    Traceback (most recent call last):
+    ...
+    am_analytics.errors.ConfigError: language must be one of zh, en, not 'fr'
+    """
+
+    scorecard: Scorecard | None = None
+    segment_rules: SegmentRules = field(default_factory=lambda: _segments().default_segment_rules())
+    service_policy: ServicePolicy = field(
+        default_factory=lambda: _segments().default_service_policy()
+    )
+    sla: SlaPolicy = field(default_factory=lambda: _feedback().SlaPolicy())
+    career_ladder: CareerLadder = field(
+        default_factory=lambda: _development().default_career_ladder()
+    )
+    attainment: AttainmentOptions = field(default_factory=lambda: _goals().AttainmentOptions())
+    adjustment: AdjustmentPolicy = field(default_factory=lambda: _goals().AdjustmentPolicy())
+    sensitivity_draws: int = 1000
+    history_periods: int = 8
+    language: Literal["zh", "en"] = "zh"
+    summary_size: int = 10
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            raise ConfigError(
+                f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}"
+            )
+        for name in ("sensitivity_draws", "history_periods", "summary_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
+
+
+def _segments() -> ModuleType:
+    """The segments package, imported when a default is first made."""
+    return importlib.import_module("am_analytics.segments")
+
+
+def _feedback() -> ModuleType:
+    """The feedback package, imported when a default is first made."""
+    return importlib.import_module("am_analytics.feedback")
+
+
+def _development() -> ModuleType:
+    """The development package, imported when a default is first made."""
+    return importlib.import_module("am_analytics.development")
+
+
+def _goals() -> ModuleType:
+    """The goals package, imported when a default is first made."""
+    return importlib.import_module("am_analytics.goals")

@@ -1,0 +1,153 @@
+"""evaluate(): the quarter's evaluation assembled from the domains' public functions."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..dataset import Dataset
+from ..errors import MissingTableWarning, NonFiniteValueWarning
+from ..periods import DateLike, PeriodLike, parse_as_of, period_window, to_period
+from ._config import EvaluationConfig
+from ._result import Evaluation, Section
+
+if TYPE_CHECKING:
+    from ._stages import Frames, Run
+
+#: The warnings of the domains that an evaluation keeps as section notes instead of raising.
+NOTED_WARNINGS: tuple[type[Warning], ...] = (MissingTableWarning, NonFiniteValueWarning)
+
+
+def evaluate(
+    dataset: Dataset,
+    *,
+    period: PeriodLike | None = None,
+    config: EvaluationConfig | None = None,
+    as_of: DateLike | None = None,
+) -> Evaluation:
+    """Evaluate every manager of a quarter: scores, teams, goals, clients, feedback, development.
+
+    Parameters
+    ----------
+    dataset
+        A validated :class:`~am_analytics.Dataset`; only ``managers``,
+        ``clients`` and ``sales`` are required.
+    period
+        The period evaluated, ``"2026Q3"``; default: the last quarter complete
+        on ``as_of``.
+    config
+        An :class:`EvaluationConfig`; default: the library's defaults.
+    as_of
+        The day described (nothing after it counts); default: the last sale date.
+
+    Returns
+    -------
+    Evaluation
+        Its :attr:`~Evaluation.sections`, in this order, with these frames:
+
+        - ``data_quality``: ``data_quality`` (:meth:`Dataset.summary`), ``rejects``;
+        - ``scores``: ``scores`` (:func:`~am_analytics.score_managers`),
+          ``rank_intervals`` (:func:`~am_analytics.scoring.sensitivity`),
+          ``score_change`` (against the previous period: ``previous_score``,
+          ``score_change``, ``previous_rank``, ``rank_change`` (positive =
+          climbed), ``movement``: rose, fell, unchanged, new) and ``movers``
+          (the largest rises and falls);
+        - ``teams``: ``teams``, the scores rolled up per team;
+        - ``ratings`` (needs ratings): ``rating_reliability``, ``rater_bias``;
+        - ``goals`` (needs goals): ``goal_status``, ``goal_distribution``,
+          ``team_goals``, ``goal_adjustments``;
+        - ``segments``: ``clients`` (:func:`~am_analytics.segments.segment_clients`
+          at the period's end), ``segment_summary``, ``segment_migration`` and
+          ``segment_migration_rates`` (from the previous period's end),
+          ``portfolios``, ``service_plan`` (due from ``as_of``);
+        - ``satisfaction`` (needs surveys): ``satisfaction``;
+        - ``feedback`` (needs feedback): ``feedback_summary``, ``overdue_complaints``;
+        - ``training`` (needs training): ``training_summary``, ``training_impact``,
+          ``training_event_study``, ``training_impact_by_category``;
+        - ``development`` (needs ratings): ``skill_gaps``, ``score_history``,
+          ``readiness`` (with the 9-box), ``training_recommendations`` (needs
+          training too).
+
+        A section whose tables the dataset lacks is there with no frames and
+        an ``absent_reason`` naming them. Warnings of the domains
+        (:class:`~am_analytics.errors.MissingTableWarning`,
+        :class:`~am_analytics.errors.NonFiniteValueWarning`) become the
+        section's ``notes``.
+
+    Raises
+    ------
+    EmptyPeriodError
+        If nobody sold in the period.
+    ConfigError
+        If ``period`` or ``as_of`` cannot be read.
+
+    Examples
+    --------
+    >>> from am_analytics import evaluate, load_sample
+    >>> evaluation = evaluate(load_sample(), config=EvaluationConfig(sensitivity_draws=100))
+    >>> evaluation.period, evaluation.as_of
+    (Period('2026Q3', 'Q-DEC'), Timestamp('2026-11-15 00:00:00'))
+    >>> evaluation.frames()["scores"].loc["M0020", "grade"]
+    'A'
+    >>> evaluation.manager("M0020")["score_change"]["movement"].tolist()
+    ['rose']
+    """
+    config = config if config is not None else EvaluationConfig()
+    day = parse_as_of(as_of) if as_of is not None else _last_sale_day(dataset)
+    quarter = to_period(period) if period is not None else default_period(day)
+    period_window(quarter, as_of=day)  # a ConfigError when as_of is before the period
+    from ._stages import STAGES, Run  # the domains load sklearn: only when evaluating
+
+    run = Run(dataset, quarter, quarter - 1, day, config)
+    sections, timings = [], {}
+    for name, tables, build in STAGES:
+        start = perf_counter()
+        sections.append(_section(name, tables, build, run))
+        timings[name] = perf_counter() - start
+    return Evaluation(quarter, quarter - 1, day, tuple(sections), timings, config)
+
+
+def default_period(as_of: DateLike) -> pd.Period:
+    """The last quarter complete on ``as_of`` (a quarter's last day completes it).
+
+    Examples
+    --------
+    >>> default_period("2026-11-15"), default_period("2026-09-30")
+    (Period('2026Q3', 'Q-DEC'), Period('2026Q3', 'Q-DEC'))
+    """
+    day = parse_as_of(as_of).normalize()
+    return pd.Period(day + pd.Timedelta(days=1), freq="Q") - 1
+
+
+def _last_sale_day(dataset: Dataset) -> pd.Timestamp:
+    """The default ``as_of``: the day of the last sale."""
+    return parse_as_of(dataset.sales["order_date"].max())
+
+
+def _section(
+    name: str, tables: tuple[str, ...], build: Callable[[Run], Frames | str], run: Run
+) -> Section:
+    """Run one stage, or say which tables it lacks; its domain warnings become notes."""
+    lacking = [table for table in tables if getattr(run.dataset, table) is None]
+    if lacking:
+        named = " and ".join(f"the {table} table" for table in lacking)
+        return Section(name, absent_reason=f"needs {named}, which the dataset lacks")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        built = build(run)
+    notes = []
+    for warning in caught:
+        if issubclass(warning.category, NOTED_WARNINGS):
+            notes.append(str(warning.message))
+        else:  # not ours to keep: hand it on as it came
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    if isinstance(built, str):
+        return Section(name, absent_reason=built, notes=tuple(notes))
+    run.frames.update(built)
+    return Section(name, frames=built, notes=tuple(dict.fromkeys(notes)))

@@ -1,0 +1,279 @@
+"""The stages of an evaluation: one function per section, each over the shared Run."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+import pandas as pd
+
+from .. import development, feedback, goals, ratings, segments
+from ..dataset import Dataset
+from ..errors import EmptyPeriodError, MissingTableWarning
+from ..periods import period_window
+from ..scoring import default_scorecard, score_managers, sensitivity
+from ._config import EvaluationConfig
+
+Frames = dict[str, pd.DataFrame]
+
+#: The columns of the sensitivity analysis kept beside the scores.
+INTERVAL_COLUMNS = ["median_rank", "rank_p05", "rank_p95", "p_same_grade"]
+
+#: How a manager's rank moved since the previous period ("new": not scored then).
+MOVEMENTS = ["rose", "fell", "unchanged", "new", "not scored"]
+
+
+@dataclass(slots=True)
+class Run:
+    """What the stages of one evaluation share: inputs, and the frames made so far."""
+
+    dataset: Dataset
+    period: pd.Period
+    previous_period: pd.Period
+    as_of: pd.Timestamp
+    config: EvaluationConfig
+    frames: Frames = field(default_factory=dict)
+
+    def period_end(self, period: pd.Period) -> pd.Timestamp:
+        """The last day of ``period`` counted: its end, or ``as_of`` inside it."""
+        return period_window(period, as_of=self.as_of).end - pd.Timedelta(days=1)
+
+
+def data_quality(run: Run) -> Frames:
+    """Rows read, kept and rejected per table, and the rejected rows."""
+    return {"data_quality": run.dataset.summary(), "rejects": run.dataset.rejects}
+
+
+def scores(run: Run) -> Frames:
+    """The period's scores, rank intervals and the change against the previous period."""
+    card = run.config.scorecard
+    table = score_managers(run.dataset, period=run.period, scorecard=card, as_of=run.as_of)
+    previous = _previous_scores(run)
+    change = score_change(table, previous)
+    return {
+        "scores": table,
+        "rank_intervals": _rank_intervals(run, table),
+        "score_change": change,
+        "movers": movers(change, size=run.config.summary_size),
+    }
+
+
+def _previous_scores(run: Run) -> pd.DataFrame | None:
+    """The previous period's scores, or None (with a note) when nobody sold in it."""
+    card = run.config.scorecard
+    try:
+        with warnings.catch_warnings():  # the same criteria were noted for the period
+            warnings.simplefilter("ignore", MissingTableWarning)
+            return score_managers(
+                run.dataset, period=run.previous_period, scorecard=card, as_of=run.as_of
+            )
+    except EmptyPeriodError:
+        warnings.warn(
+            f"no sales in {run.previous_period}: every manager counts as new",
+            MissingTableWarning,
+            stacklevel=2,
+        )
+        return None
+
+
+def _rank_intervals(run: Run, table: pd.DataFrame) -> pd.DataFrame:
+    """Each scored manager's rank interval and grade stability under perturbed weights."""
+    card = run.config.scorecard or default_scorecard()
+    kept = [c for c in card.criteria if f"{c.metric}_value" in table.columns]
+    card = card.with_options(criteria=tuple(kept))
+    values = table.loc[table["active"], [f"{c.metric}_value" for c in kept]]
+    metrics = values.rename(columns=lambda column: column.removesuffix("_value"))
+    result = sensitivity(card.fit(metrics), metrics, n=run.config.sensitivity_draws)
+    return result.managers[INTERVAL_COLUMNS]
+
+
+def score_change(table: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Score and rank against the previous period; ``rank_change`` > 0 is a climb."""
+    before = previous if previous is not None else table.iloc[:0]
+    change = pd.DataFrame(
+        {
+            "name": table["name"],
+            "team": table["team"],
+            "score": table["score"],
+            "previous_score": before["score"].reindex(table.index),
+            "rank": table["rank"].astype("Float64"),
+            "previous_rank": before["rank"].reindex(table.index).astype("Float64"),
+        },
+        index=table.index,
+    )
+    change["score_change"] = change["score"] - change["previous_score"]
+    change["rank_change"] = change["previous_rank"] - change["rank"]
+    steps = change["rank_change"].to_numpy(dtype=np.float64, na_value=np.nan)
+    unscored = change["rank"].isna().to_numpy()
+    movement = np.select(
+        [unscored, steps > 0, steps < 0, steps == 0],
+        ["not scored", "rose", "fell", "unchanged"],
+        "new",
+    )
+    change["movement"] = pd.Categorical(movement, categories=MOVEMENTS)
+    return change
+
+
+def movers(change: pd.DataFrame, *, size: int) -> pd.DataFrame:
+    """The ``size`` largest climbs, then the ``size`` largest falls."""
+    rose = change[change["movement"] == "rose"].sort_values("rank_change", ascending=False)
+    fell = change[change["movement"] == "fell"].sort_values("rank_change")
+    return pd.concat([rose.head(size), fell.head(size)])
+
+
+def teams(run: Run) -> Frames:
+    """The period's scores rolled up per team, best mean first."""
+    table = run.frames["scores"]
+    grouped = table.groupby("team", observed=True, dropna=False)
+    rollup = pd.DataFrame(
+        {
+            "managers": grouped.size(),
+            "scored": grouped["score"].count(),
+            "mean_score": grouped["score"].mean(),
+            "median_score": grouped["score"].median(),
+            "best_rank": grouped["rank"].min(),
+        }
+    )
+    grades = pd.crosstab(table["team"], table["grade"]).add_prefix("grade_")
+    rollup = rollup.join(grades).fillna({c: 0 for c in grades.columns})
+    return {"teams": rollup.sort_values("mean_score", ascending=False)}
+
+
+def rating_quality(run: Run) -> Frames | str:
+    """Inter-rater reliability and rater leniency over the period's ratings."""
+    table = run.dataset.ratings
+    assert table is not None  # the stage needs ratings
+    rated = table[table["period"].astype("string").eq(str(run.period)).fillna(False)]
+    if rated.empty:
+        return f"the ratings table has no ratings for {run.period}"
+    return {
+        "rating_reliability": ratings.reliability(rated),
+        "rater_bias": ratings.rater_bias(rated),
+    }
+
+
+def goal_tracking(run: Run) -> Frames:
+    """Goals' status on ``as_of``, the period's attainment spread, team roll-ups, adjustments."""
+    data, config = run.dataset, run.config
+    status = goals.goal_status(data, as_of=run.as_of, options=config.attainment)
+    return {
+        "goal_status": status,
+        "goal_distribution": goals.attainment_distribution(status, period=run.period),
+        "team_goals": goals.team_rollup(data, as_of=run.as_of),
+        "goal_adjustments": goals.recommend_adjustments(
+            data, as_of=run.as_of, policy=config.adjustment
+        ),
+    }
+
+
+def client_segments(run: Run) -> Frames:
+    """Segments at the period's end, migration since the previous one, books and call list."""
+    clients = _segment_clients(run, run.period)
+    before = _segment_clients(run, run.previous_period)
+    moves = segments.migration(before["segment"], clients["segment"])
+    policy = run.config.service_policy
+    return {
+        "clients": clients,
+        "segment_summary": segments.segment_summary(clients),
+        "segment_migration": moves.counts,
+        "segment_migration_rates": moves.rates,
+        "portfolios": segments.portfolio(clients, clients=run.dataset.clients),
+        "service_plan": segments.service_plan(clients, as_of=run.as_of, policy=policy),
+    }
+
+
+def _segment_clients(run: Run, period: pd.Period) -> pd.DataFrame:
+    """The clients' segments on the last day of ``period``."""
+    config = run.config
+    return segments.segment_clients(
+        run.dataset,
+        as_of=run.period_end(period),
+        rules=config.segment_rules,
+        policy=config.service_policy,
+    )
+
+
+def satisfaction(run: Run) -> Frames:
+    """Satisfaction per manager in the period."""
+    surveys = run.dataset.surveys
+    assert surveys is not None  # the stage needs surveys
+    return {"satisfaction": feedback.satisfaction(surveys, period=run.period, as_of=run.as_of)}
+
+
+def complaints(run: Run) -> Frames:
+    """Feedback per manager in the period, and the items open past their SLA on ``as_of``."""
+    table = run.dataset.feedback
+    assert table is not None  # the stage needs feedback
+    sla = run.config.sla
+    return {
+        "feedback_summary": feedback.feedback_summary(
+            table, period=run.period, as_of=run.as_of, sla=sla
+        ),
+        "overdue_complaints": feedback.overdue(table, as_of=run.as_of, sla=sla),
+    }
+
+
+def training(run: Run) -> Frames:
+    """Training in the period and its estimated effect on sales."""
+    table = run.dataset.training
+    assert table is not None  # the stage needs training
+    impact = development.training_impact(run.dataset, as_of=run.as_of)
+    overall = {f.name: getattr(impact, f.name) for f in fields(impact) if f.name != "event_study"}
+    return {
+        "training_summary": development.training_summary(table, period=run.period, as_of=run.as_of),
+        "training_impact": pd.DataFrame([overall]),
+        "training_event_study": impact.event_study,
+        "training_impact_by_category": development.training_impact_by_category(
+            run.dataset, as_of=run.as_of
+        ),
+    }
+
+
+def careers(run: Run) -> Frames:
+    """Skill gaps, score history, promotion readiness with the 9-box, and courses to take."""
+    data, ladder = run.dataset, run.config.career_ladder
+    gaps = development.skill_gaps(data, ladder=ladder, period=run.period)
+    history = development.score_history(data, periods=_history_periods(run))
+    frames = {
+        "skill_gaps": gaps,
+        "score_history": history,
+        "readiness": development.promotion_readiness(
+            data, score_history=history, ladder=ladder, as_of=run.as_of
+        ),
+    }
+    if data.training is None:
+        warnings.warn(
+            "training recommendations need the training table, which the dataset lacks",
+            MissingTableWarning,
+            stacklevel=2,
+        )
+    else:
+        catalog = development.catalog_from_training(data.training)
+        frames["training_recommendations"] = development.recommend_training(
+            gaps, catalog=catalog, completed=data.training
+        )
+    return frames
+
+
+def _history_periods(run: Run) -> list[pd.Period]:
+    """The quarters of score history: up to the evaluated one, none before the first sale."""
+    first = run.dataset.sales["order_date"].min().to_period(run.period.freqstr)
+    count = run.config.history_periods
+    return [p for p in pd.period_range(end=run.period, periods=count) if p >= first]
+
+
+#: (section, tables it needs besides managers/clients/sales, the stage), in order.
+STAGES: tuple[tuple[str, tuple[str, ...], Callable[[Run], Frames | str]], ...] = (
+    ("data_quality", (), data_quality),
+    ("scores", (), scores),
+    ("teams", (), teams),
+    ("ratings", ("ratings",), rating_quality),
+    ("goals", ("goals",), goal_tracking),
+    ("segments", (), client_segments),
+    ("satisfaction", ("surveys",), satisfaction),
+    ("feedback", ("feedback",), complaints),
+    ("training", ("training",), training),
+    ("development", ("ratings",), careers),
+)
