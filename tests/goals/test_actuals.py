@@ -4,20 +4,24 @@ projection from per-cell summaries against the dense per-day reference."""
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import am_analytics as am
+from am_analytics.goals import _actuals
 from am_analytics.goals._actuals import (
+    RATIO_TOTALS,
     TIME_ADDITIVE,
+    OwnerCumulative,
     _window_actuals,
     manager_window_values,
     owner_actuals,
 )
 from am_analytics.goals._attainment import AttainmentOptions, attainment
-from am_analytics.goals._projection import _previous_windows
+from am_analytics.goals._projection import _mean_square_csat, _previous_windows
 
 NO_PIPELINE = AttainmentOptions(pipeline=False)
 
@@ -46,15 +50,68 @@ def _random_queries(dataset: am.Dataset, metric: str, n: int, seed: int) -> pd.D
                          "metric": metric, "start": start, "end": end})  # fmt: skip
 
 
-@pytest.mark.parametrize("metric", sorted(TIME_ADDITIVE))
-def test_running_totals_equal_window_sums(sample: am.Dataset, metric: str) -> None:
-    """Every additive metric read from running totals equals its per-window computation."""
-    queries = _random_queries(sample, metric, 300, seed=len(metric))
-    got = owner_actuals(queries, sample)
-    expected = _window_actuals(queries, sample, queries["start"], queries["end"])
+@pytest.mark.parametrize("which", ["sample", "small_org"])
+@pytest.mark.parametrize("metric", sorted(TIME_ADDITIVE | set(RATIO_TOTALS)))
+def test_running_totals_equal_window_values(
+    which: str, metric: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Additive metrics and the means of RATIO_TOTALS, read from running totals only,
+    equal their per-window computation (managers and answer-weighted teams)."""
+    dataset: am.Dataset = request.getfixturevalue(which)
+    queries = _random_queries(dataset, metric, 300, seed=len(metric))
+    expected = _window_actuals(queries, dataset, queries["start"], queries["end"])
+    with monkeypatch.context() as patched:  # no per-window pass may be left
+        patched.setattr(_actuals, "_window_actuals", None)
+        got = owner_actuals(queries, dataset)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-8)
     assert np.isnan(got[(queries["owner_id"] == "nobody").to_numpy()]).all()
     assert np.isnan(got[(queries["end"] < queries["start"]).to_numpy()]).all()
+    assert np.isfinite(got).mean() > 0.5  # the windows mostly hold rows
+
+
+@pytest.mark.parametrize("which", ["sample", "small_org"])
+def test_mean_square_csat_equals_csat_mean_of_squared_answers(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    """The mean of squared CSAT answers from running totals equals ``csat_mean`` computed
+    window by window on a copy whose answers are squared (NaN where nothing is answered)."""
+    dataset: am.Dataset = request.getfixturevalue(which)
+    queries = _random_queries(dataset, "csat_mean", 300, seed=11)
+    surveys = dataset.table("surveys")
+    squared = replace(dataset, surveys=surveys.assign(csat=surveys["csat"] ** 2))
+    expected = _window_actuals(queries, squared, queries["start"], queries["end"])
+    got = _mean_square_csat(queries, OwnerCumulative(dataset))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-9)
+    assert np.isfinite(got).mean() > 0.5
+
+
+def test_ratio_totals_known_answers() -> None:
+    """A hand-made team: CSAT 5, 3 and an unanswered survey for M1, 4 for M2; NPS 10, 6, 8."""
+    managers = pd.DataFrame({"manager_id": ["M1", "M2"], "name": ["王芳", "李雷"],
+                             "team": ["华东一组"] * 2})  # fmt: skip
+    clients = pd.DataFrame({"client_id": ["C1", "C2"], "manager_id": ["M1", "M2"]})
+    sales = pd.DataFrame({"order_id": ["O1", "O2", "O3", "O4"], "client_id": ["C1"] * 3 + ["C2"],
+                          "manager_id": ["M1"] * 3 + ["M2"],
+                          "order_date": pd.to_datetime(["2026-07-01", "2026-07-02", "2026-07-03",
+                                                        "2026-07-02"]),
+                          "amount": [100.0, 300.0, -50.0, 800.0]})  # fmt: skip
+    surveys = pd.DataFrame({"response_id": ["R1", "R2", "R3", "R4"],
+                            "client_id": ["C1"] * 3 + ["C2"], "manager_id": ["M1"] * 3 + ["M2"],
+                            "survey_date": pd.to_datetime(["2026-07-01", "2026-07-02",
+                                                           "2026-07-02", "2026-07-03"]),
+                            "csat": [5.0, 3.0, np.nan, 4.0],
+                            "nps": [10.0, 6.0, 8.0, np.nan]})  # fmt: skip
+    data = am.from_frames(managers=managers, clients=clients, sales=sales, surveys=surveys)
+    owners = pd.DataFrame({"owner_id": ["M1", "M2", "华东一组"],
+                           "owner_kind": ["manager", "manager", "team"]})  # fmt: skip
+    window = {"start": pd.Timestamp("2026-07-01"), "end": pd.Timestamp("2026-07-03")}
+    values = {m: owner_actuals(owners.assign(metric=m, **window), data) for m in RATIO_TOTALS}
+    np.testing.assert_allclose(values["csat_mean"], [4.0, 4.0, 4.0])
+    np.testing.assert_allclose(values["nps"], [0.0, np.nan, 0.0])  # (+100 - 100) / 2, no answer
+    np.testing.assert_allclose(values["avg_order_value"], [200.0, 800.0, 400.0])  # refund left out
+    late = owners.assign(metric="csat_mean", start=pd.Timestamp("2026-07-02"),
+                         end=pd.Timestamp("2026-07-02"))  # fmt: skip
+    np.testing.assert_allclose(owner_actuals(late, data), [3.0, np.nan, 3.0])
 
 
 def _dense_draws(steps: pd.DataFrame, dataset: am.Dataset, metric: str) -> np.ndarray:

@@ -5,8 +5,11 @@ A *query* asks for one owner's value of one registry metric over the days
 once. A metric that adds up over days (:data:`TIME_ADDITIVE`) is read from
 :class:`OwnerCumulative`: one pass over its table gives each owner's running
 total, and a window's value is the difference of two of them, so the work grows
-with the rows and the queries, not with the days of history. Any other metric
-is computed once per distinct (metric, window) for every manager with
+with the rows and the queries, not with the days of history. A mean with a
+natural weight (:data:`RATIO_TOTALS`: ``csat_mean``, ``nps``,
+``avg_order_value``) is the ratio of two such differences (the sum of the
+answers or amounts over their count). Any other metric is computed once per
+distinct (metric, window) for every manager with
 :class:`~am_analytics.metrics.MetricContext` and the owners are looked up.
 
 How a team's value is built from its managers' (the team is ``managers.team``
@@ -28,7 +31,7 @@ as the managers table has it now):
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, Final, TypeAlias
 
 import numpy as np
@@ -60,6 +63,28 @@ _ANSWER_COLUMNS: Final = {"csat_mean": "csat", "nps": "nps"}
 TIME_ADDITIVE: Final = frozenset(
     {"sales_amount", "order_count", "new_clients", "survey_count", "complaint_count"}
 )
+#: Means read as the ratio of two running totals: metric -> (numerator, denominator).
+#: Summed over a team's rows, the ratio is the team's weighted mean too.
+RATIO_TOTALS: Final = {
+    "csat_mean": ("csat_sum", "csat_answers"),
+    "nps": ("nps_net_sum", "nps_answers"),
+    "avg_order_value": ("order_amount", "order_count"),
+}
+
+
+def _net_promoter(nps: FloatArray) -> FloatArray:
+    """Each NPS answer's part of the score, as the ``nps`` metric counts it: +100, 0, -100."""
+    return np.where(nps >= 9, 100.0, 0.0) - np.where(nps <= 6, 100.0, 0.0)
+
+
+#: Running totals over the answered surveys: name -> (answer column, what an answer adds).
+_ANSWER_TOTALS: Final[dict[str, tuple[str, Callable[[FloatArray], FloatArray]]]] = {
+    "csat_answers": ("csat", np.ones_like),
+    "csat_sum": ("csat", np.asarray),
+    "csat_sum_squares": ("csat", np.square),
+    "nps_answers": ("nps", np.ones_like),
+    "nps_net_sum": ("nps", _net_promoter),
+}
 _QUERY_COLUMNS: Final = ("owner_id", "owner_kind", "metric", "start", "end")
 _DAY: Final = pd.Timedelta(days=1)
 
@@ -120,14 +145,14 @@ def owner_actuals(
     starts = pd.to_datetime(queries["start"]).dt.normalize()
     ends = pd.to_datetime(queries["end"]).dt.normalize()
     metrics = queries["metric"].astype(str).to_numpy()
-    additive = np.isin(metrics, list(TIME_ADDITIVE))
+    additive = np.isin(metrics, [*TIME_ADDITIVE, *RATIO_TOTALS])
     if additive.any():
         cumulative = OwnerCumulative(dataset) if cumulative is None else cumulative
         codes = cumulative.owner_codes(queries["owner_id"], queries["owner_kind"])
         first, last = starts.to_numpy(), ends.to_numpy()
         for metric in pd.unique(metrics[additive]):  # a few metrics, all their queries at once
             rows = np.flatnonzero(metrics == metric)
-            out[rows] = cumulative.between(str(metric), codes[rows], first[rows], last[rows])
+            out[rows] = cumulative.value(str(metric), codes[rows], first[rows], last[rows])
     if not additive.all():
         out[~additive] = _window_actuals(queries[~additive], dataset, starts[~additive],
                                          ends[~additive])  # fmt: skip
@@ -321,15 +346,18 @@ def weekly_owner_series(
 
 
 class OwnerCumulative:
-    """Each owner's running total of the additive metrics, built once per metric.
+    """Each owner's running totals of the additive metrics, built once per total.
 
     Owners are coded as :meth:`owner_codes` says (managers-table rows, then
-    teams). A metric's rows (orders, responses, complaints, first-day
-    clients) are credited to their manager and to the manager's team, sorted
-    by (owner, day) once, and summed cumulatively; the value over
+    teams). A total's rows (orders, responses, complaints, first-day
+    clients, answers) are credited to their manager and to the manager's
+    team, sorted by (owner, day) once, and summed cumulatively; the value over
     ``[start, end]`` is the running total after ``end`` minus the one before
     ``start``, found by binary search. Equal to summing the window's rows up
     to rounding (a few units in the last place of the owner's running total).
+    Besides the metrics of :data:`TIME_ADDITIVE` the totals are the parts of
+    the means in :data:`RATIO_TOTALS` and ``csat_sum_squares`` (the sum of
+    the squared CSAT answers).
 
     Examples
     --------
@@ -353,6 +381,19 @@ class OwnerCumulative:
         #: the owner code of each manager row's team (-1 without a team)
         self.team_of = np.where(codes >= 0, codes + len(managers), -1)
         self._built: dict[str, tuple[IntArray, FloatArray, int, int]] = {}
+
+    def value(
+        self, metric: str, owners: IntArray, starts: np.ndarray, ends: np.ndarray
+    ) -> FloatArray:
+        """An additive metric or a mean of :data:`RATIO_TOTALS` per owner over ``[start, end]``.
+
+        NaN as :meth:`between` says, and for a mean without answers (or orders).
+        """
+        if metric not in RATIO_TOTALS:
+            return self.between(metric, owners, starts, ends)
+        numerator, denominator = RATIO_TOTALS[metric]
+        return _safe_ratio(self.between(numerator, owners, starts, ends),
+                           self.between(denominator, owners, starts, ends))  # fmt: skip
 
     @property
     def n_owners(self) -> int:
@@ -425,7 +466,19 @@ def _days(dates: np.ndarray) -> IntArray:
 
 
 def _metric_rows(dataset: Dataset, metric: str) -> tuple[IntArray, IntArray, FloatArray]:
-    """The rows an additive metric adds up: manager code, day and value of each."""
+    """The rows an additive total adds up: manager code, day and value of each."""
+    if metric in _ANSWER_TOTALS:
+        column, part = _ANSWER_TOTALS[metric]
+        surveys = dataset.table("surveys")
+        answers = (
+            surveys[column].to_numpy(dtype=np.float64, na_value=np.nan)
+            if column in surveys.columns
+            else np.full(len(surveys), np.nan)
+        )
+        answered = ~np.isnan(answers)
+        codes = surveys["manager_id"].cat.codes.to_numpy().astype(np.int64)[answered]
+        days = _days(surveys["survey_date"].to_numpy()[answered])
+        return codes, days, np.asarray(part(answers[answered]), dtype=np.float64)
     if metric in ("survey_count", "complaint_count"):
         table, column = ("surveys", "survey_date") if metric == "survey_count" else (
             "feedback", "opened_at")  # fmt: skip
@@ -443,6 +496,8 @@ def _metric_rows(dataset: Dataset, metric: str) -> tuple[IntArray, IntArray, Flo
     orders = amount >= 0
     if metric == "order_count":
         return codes[orders], days[orders], np.ones(int(orders.sum()))
+    if metric == "order_amount":
+        return codes[orders], days[orders], amount[orders]
     if metric == "new_clients":
         return _first_day_pairs(
             codes[orders], days[orders], sales["client_id"].cat.codes.to_numpy()[orders]

@@ -10,7 +10,6 @@ answers to come.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Final
 
 import numpy as np
@@ -23,6 +22,7 @@ from ._actuals import (
     FloatArray,
     IntArray,
     OwnerCumulative,
+    _safe_ratio,
     is_additive,
     owner_actuals,
 )
@@ -368,14 +368,20 @@ def _answer_spread(
         queries.assign(metric=TEAM_WEIGHTS["csat_mean"]), dataset, cumulative=cumulative
     )
     mean = steps["actual_to_date"].to_numpy(dtype=float)
-    mean_square = _mean_square_csat(queries, dataset)
+    mean_square = _mean_square_csat(queries, cumulative)
     with np.errstate(invalid="ignore"):
         variance = np.maximum(mean_square - mean**2, 0) * count / (count - 1)
     return np.where(count >= 2, np.sqrt(variance), np.nan), count
 
 
-def _mean_square_csat(queries: pd.DataFrame, dataset: Dataset) -> FloatArray:
+def _mean_square_csat(queries: pd.DataFrame, cumulative: OwnerCumulative) -> FloatArray:
     """Mean of the squared CSAT answers per query (the csat_mean rules on squared answers)."""
-    surveys = dataset.table("surveys")
-    squared = replace(dataset, surveys=surveys.assign(csat=surveys["csat"] ** 2))
-    return owner_actuals(queries.assign(metric="csat_mean"), squared)
+    owners = cumulative.owner_codes(queries["owner_id"], queries["owner_kind"])
+    window = (owners, _day_array(queries["start"]), _day_array(queries["end"]))
+    squares = cumulative.between("csat_sum_squares", *window)
+    return _safe_ratio(squares, cumulative.between("csat_answers", *window))
+
+
+def _day_array(dates: pd.Series) -> np.ndarray:
+    """``dates`` as whole days (datetime64)."""
+    return pd.to_datetime(dates).dt.normalize().to_numpy()
