@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ConfigError
 
@@ -94,6 +96,36 @@ class EvaluationConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as plain data (dicts, lists, text, numbers, ``None``) for JSON.
+
+        A setting with its own ``to_dict`` (the scorecard, the segment rules,
+        the service policy) is written that way; the others field by field.
+        ``scorecard`` is ``None`` when the default was used.
+
+        Examples
+        --------
+        >>> settings = EvaluationConfig(language="en").to_dict()
+        >>> settings["language"], settings["sla"]["high"], settings["scorecard"]
+        ('en', 24.0, None)
+        """
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: its ``to_dict()``, its fields, its items, or itself."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return str(value)
 
 
 def _segments() -> ModuleType:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..errors import AmAnalyticsError
 from ._config import EvaluationConfig
+from ._files import json_schema, write_folder, write_json
 
 #: Columns (or index names) that make a frame per manager, most specific first:
 #: ``owner_id`` holds a manager's id on a manager's goals and a team's name on a team's.
@@ -108,6 +111,85 @@ class Evaluation:
             )
         views = ((name, _manager_rows(frame, manager_id)) for name, frame in self.frames().items())
         return {name: rows for name, rows in views if rows is not None}
+
+    def to_csv(self, out_dir: str | Path) -> list[Path]:
+        """Write one CSV file per frame into ``out_dir``, replacing the folder atomically.
+
+        Each file is named after its frame in :meth:`frames` (``scores.csv``):
+        UTF-8 with a BOM, a frame's index (``manager_id``, ``client_id``, ...)
+        as its first columns, floats with 15 significant digits, and text a
+        spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+        ``@``, a tab or a carriage return) behind an apostrophe. Returns the
+        files written.
+
+        Raises
+        ------
+        OutputPathError
+            If ``out_dir`` is a file, cannot be written, or holds files this
+            evaluation would not write (a folder is replaced whole).
+        """
+        return write_folder(self, out_dir, formats=("csv",), manifest_file=False)
+
+    def to_json(self, path: str | Path) -> Path:
+        """Write the evaluation as one JSON document to ``path``, replacing it atomically.
+
+        The document follows :meth:`json_schema` (``schema_version`` 1.x):
+        ``schema_version``, ``library_version``, ``period``,
+        ``previous_period``, ``as_of`` and ``sections``, each with ``present``,
+        ``absent_reason``, ``notes`` and its ``frames`` as ``index``,
+        ``columns`` and ``records``. Dates are ISO 8601, categories text,
+        NaN and infinities ``null``; text is kept exactly as the data has it.
+        """
+        return write_json(self, path)
+
+    def write(self, out_dir: str | Path, *, formats: Iterable[str] = ("csv", "json")) -> list[Path]:
+        """Write the evaluation's files and ``manifest.json`` into ``out_dir``, atomically.
+
+        The folder is filled beside ``out_dir`` under a hidden name and then
+        renamed into place: a failed or interrupted run (an exception, Ctrl-C)
+        leaves no half-written folder and the previous one intact, and a
+        successful re-run replaces the previous folder whole.
+
+        Parameters
+        ----------
+        out_dir
+            The folder to write; created, or replaced when it holds an earlier
+            evaluation.
+        formats
+            ``"csv"`` (one file per frame, as :meth:`to_csv`) and ``"json"``
+            (``evaluation.json``, as :meth:`to_json`).
+
+        Returns
+        -------
+        list of Path
+            The files written, the manifest last. ``manifest.json`` records
+            ``library_version``, ``schema_version``, ``period``,
+            ``previous_period``, ``as_of``, ``config``
+            (:meth:`EvaluationConfig.to_dict`), ``inputs`` (per table:
+            source, sha256, rows read, kept and rejected), ``overrides``,
+            ``seconds_per_stage`` and ``files``.
+
+        Raises
+        ------
+        ConfigError
+            For an unknown format (the message names the known ones).
+        OutputPathError
+            If ``out_dir`` is a file, cannot be written, or holds files this
+            evaluation would not write.
+        """
+        return write_folder(self, out_dir, formats=formats, manifest_file=True)
+
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) that :meth:`to_json` output follows.
+
+        Examples
+        --------
+        >>> schema = Evaluation.json_schema()
+        >>> schema["$schema"], schema["required"][:2]
+        ('https://json-schema.org/draft/2020-12/schema', ['schema_version', 'library_version'])
+        """
+        return json_schema()
 
     def _repr_html_(self) -> str:
         from ._html import evaluation_html

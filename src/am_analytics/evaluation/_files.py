@@ -1,0 +1,225 @@
+"""An evaluation written for downstream systems: CSV files, one JSON document, a manifest.
+
+The layout and the JSON schema are documented in ``docs/evaluation.md`` ("Files");
+the schema itself ships beside this module (``evaluation.schema.json``). Every
+CSV goes through the project's one result writer
+(:func:`~am_analytics.io._writing.write_csv`): a BOM for Excel, formula cells
+neutralised, 15 significant digits. JSON keeps text as it is: it is no
+spreadsheet, and a consumer must see the value the data holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from importlib import metadata, resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..io._writing import (
+    check_output_file,
+    check_output_folder,
+    replacing_file,
+    replacing_folder,
+    write_csv,
+)
+
+if TYPE_CHECKING:
+    from ._result import Evaluation
+
+#: The version of the JSON document's layout: the minor number grows when fields
+#: are added, the major one when a field is renamed or removed.
+SCHEMA_VERSION: Final = "1.0"
+#: The formats :meth:`Evaluation.write` writes (html and xlsx belong to the report).
+FORMATS: Final = ("csv", "json")
+JSON_NAME: Final = "evaluation.json"
+MANIFEST_NAME: Final = "manifest.json"
+SCHEMA_RESOURCE: Final = "evaluation.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of :func:`evaluation_document`, as shipped."""
+    text = resources.files(__package__).joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def library_version() -> str:
+    """The installed version of am_analytics."""
+    return metadata.version("am-analytics")
+
+
+# --- the JSON document ---------------------------------------------------------------
+
+
+def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
+    """The evaluation as one JSON-ready document (see ``evaluation.schema.json``)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "library_version": library_version(),
+        "period": str(evaluation.period),
+        "previous_period": str(evaluation.previous_period),
+        "as_of": _iso_day(evaluation.as_of),
+        "sections": {
+            section.name: {
+                "present": section.present,
+                "absent_reason": section.absent_reason,
+                "notes": list(section.notes),
+                "frames": {name: frame_document(f) for name, f in section.frames.items()},
+            }
+            for section in evaluation.sections
+        },
+    }
+
+
+def frame_document(frame: pd.DataFrame) -> dict[str, Any]:
+    """A frame as ``index`` (its key columns), ``columns`` and ``records``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"score": [81.5, float("nan")], "grade": pd.Categorical(["A", None])},
+    ...                      index=pd.Index(["M1", "M2"], name="manager_id"))
+    >>> frame_document(frame)  # doctest: +NORMALIZE_WHITESPACE
+    {'index': ['manager_id'], 'columns': ['manager_id', 'score', 'grade'],
+     'records': [{'manager_id': 'M1', 'score': 81.5, 'grade': 'A'},
+                 {'manager_id': 'M2', 'score': None, 'grade': None}]}
+    """
+    index = [str(name) for name in frame.index.names] if keeps_index(frame) else []
+    flat = frame.reset_index() if index else frame
+    cells = pd.DataFrame(
+        {str(column): _json_cells(flat.iloc[:, i]) for i, column in enumerate(flat.columns)},
+        index=flat.index,
+    )
+    return {"index": index, "columns": list(cells.columns), "records": cells.to_dict("records")}
+
+
+def keeps_index(frame: pd.DataFrame) -> bool:
+    """Whether a frame's index is data (named, or labels) rather than row numbers."""
+    named = any(name is not None for name in frame.index.names)
+    return named or not isinstance(frame.index, pd.RangeIndex)
+
+
+def _json_cells(values: pd.Series) -> pd.Series:
+    """A column as JSON values: ISO dates, text for categories, None for NaN, NA and inf."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        cells = values.dt.strftime(_date_format(values)).astype(object)
+    elif isinstance(values.dtype, pd.CategoricalDtype):
+        cells = values.astype("string").astype(object)
+    else:
+        cells = values.astype(object)
+    keep = values.notna()
+    if pd.api.types.is_float_dtype(values):  # JSON has no inf
+        keep &= np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+    return cells.where(keep, None)
+
+
+def _date_format(values: pd.Series) -> str:
+    """``YYYY-MM-DD`` for a column of days, with the time of day when one has it."""
+    has_time = (values.notna() & (values.dt.normalize() != values)).any()
+    return "%Y-%m-%dT%H:%M:%S" if has_time else "%Y-%m-%d"
+
+
+def _iso_day(day: pd.Timestamp) -> str:
+    """A timestamp as ISO 8601 text: ``2026-11-15``, with the time of day only when it has one."""
+    return day.isoformat() if day != day.normalize() else day.date().isoformat()
+
+
+def _json_text(document: dict[str, Any], *, indent: int | None = None) -> str:
+    """A document as UTF-8 JSON text (Chinese kept as itself, not escaped)."""
+    text = json.dumps(document, ensure_ascii=False, indent=indent, allow_nan=False, default=str)
+    return text + "\n"
+
+
+# --- the manifest --------------------------------------------------------------------
+
+
+def manifest(evaluation: Evaluation, files: Iterable[str]) -> dict[str, Any]:
+    """What a written evaluation was made from and how: the content of ``manifest.json``."""
+    summary = evaluation.section("data_quality").frames["data_quality"]
+    inputs = summary[["table", "source", "sha256", "rows_read", "rows_kept", "rows_rejected"]]
+    return {
+        "library_version": library_version(),
+        "schema_version": SCHEMA_VERSION,
+        "period": str(evaluation.period),
+        "previous_period": str(evaluation.previous_period),
+        "as_of": _iso_day(evaluation.as_of),
+        "config": evaluation.config.to_dict(),
+        "inputs": frame_document(inputs)["records"],
+        "overrides": [],
+        "seconds_per_stage": dict(evaluation.timings),
+        "files": sorted(files),
+    }
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def write_csv_files(evaluation: Evaluation, folder: Path) -> list[str]:
+    """Write one CSV file per frame into ``folder``; returns the file names."""
+    names = []
+    for name, frame in evaluation.frames().items():
+        _write_frame(frame, folder / f"{name}.csv")
+        names.append(f"{name}.csv")
+    return names
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """Write one frame as a result CSV, its index as the first columns when it is data."""
+    write_csv(frame, path, index=keeps_index(frame))
+
+
+def write_json(evaluation: Evaluation, path: str | Path) -> Path:
+    """Write :func:`evaluation_document` to ``path``, replacing it atomically."""
+    target = Path(path)
+    check_output_file(target)
+    with replacing_file(target) as temporary:
+        temporary.write_text(_json_text(evaluation_document(evaluation)), encoding="utf-8")
+    return target
+
+
+def write_folder(
+    evaluation: Evaluation, out_dir: str | Path, *, formats: Iterable[str], manifest_file: bool
+) -> list[Path]:
+    """Write the evaluation's files (and manifest) into a folder that replaces ``out_dir``."""
+    chosen = check_formats(formats)
+    folder = Path(out_dir)
+    new = [f"{name}.csv" for name in evaluation.frames()] if "csv" in chosen else []
+    new += [JSON_NAME] if "json" in chosen else []
+    new += [MANIFEST_NAME] if manifest_file else []
+    check_output_folder(folder, names=[*new, *_previous_files(folder)])
+    with replacing_folder(folder) as temporary:
+        if "csv" in chosen:
+            write_csv_files(evaluation, temporary)
+        if "json" in chosen:
+            text = _json_text(evaluation_document(evaluation))
+            (temporary / JSON_NAME).write_text(text, encoding="utf-8")
+        if manifest_file:
+            text = _json_text(manifest(evaluation, new), indent=2)  # read by people too
+            (temporary / MANIFEST_NAME).write_text(text, encoding="utf-8")
+    return [folder / name for name in new]
+
+
+def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
+    """The formats asked for, once each; :class:`ConfigError` for an unknown or no format."""
+    chosen = (formats,) if isinstance(formats, str) else tuple(dict.fromkeys(formats))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        found = f"unknown format {unknown[0]!r}" if unknown else "no format"
+        raise ConfigError(
+            f"{found} for an evaluation; the formats known are {', '.join(FORMATS)}. "
+            "Give some of them, e.g. formats=('csv', 'json')"
+        )
+    return chosen
+
+
+def _previous_files(folder: Path) -> list[str]:
+    """The files an earlier write listed in the folder's manifest (they may be replaced)."""
+    try:
+        files = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [str(name) for name in files] if isinstance(files, list) else []
