@@ -26,7 +26,7 @@ from .errors import (
     MissingTableError,
     OutputPathError,
 )
-from .evaluation import Evaluation, EvaluationConfig, evaluate
+from .evaluation import Evaluation, EvaluationConfig, evaluate, load_evaluation_config
 from .io.aliases import header_aliases
 from .metrics import list_metrics, manager_metrics
 from .sample import generate, load_sample
@@ -58,6 +58,7 @@ __all__ = [
     "header_aliases",
     "list_metrics",
     "load",
+    "load_evaluation_config",
     "load_sample",
     "load_scorecard",
     "manager_metrics",

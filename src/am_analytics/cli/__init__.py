@@ -5,8 +5,9 @@ returns. Exit codes: 0 success, 1 the data has rejected rows, 2 the input is
 unusable (missing tables or columns, unreadable files, bad options).
 """
 
-from . import import_, sample, score, segments, validate
+from . import evaluate, import_, sample, score, segments, validate
 from ._app import EXIT_OK, EXIT_REJECTS, EXIT_UNUSABLE, app, main
+from .config import app as config_app
 
 __all__ = ["EXIT_OK", "EXIT_REJECTS", "EXIT_UNUSABLE", "app", "main"]
 
@@ -14,5 +15,7 @@ __all__ = ["EXIT_OK", "EXIT_REJECTS", "EXIT_UNUSABLE", "app", "main"]
 app.command()(validate.validate)
 app.command()(score.score)
 app.command()(segments.segments)
+app.command()(evaluate.evaluate)
 app.command()(sample.sample)
 app.command("import")(import_.import_)
+app.add_typer(config_app, name="config")

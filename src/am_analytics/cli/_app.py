@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.core
+from rich.markup import escape
 
 from ..errors import AmAnalyticsError
 from ._output import console, print_rejects
@@ -54,7 +55,8 @@ class _Commands(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except AmAnalyticsError as exc:
-            console().print(f"[bold red]error:[/] {exc}")
+            # escaped: messages name TOML sections like [report], which are not markup
+            console().print(f"[bold red]error:[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_UNUSABLE) from None
 
 

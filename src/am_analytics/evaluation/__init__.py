@@ -5,7 +5,16 @@ recompute what it holds.
 """
 
 from ._config import EvaluationConfig
+from ._config_file import default_config_text, load_evaluation_config
 from ._evaluate import default_period, evaluate
 from ._result import Evaluation, Section
 
-__all__ = ["Evaluation", "EvaluationConfig", "Section", "default_period", "evaluate"]
+__all__ = [
+    "Evaluation",
+    "EvaluationConfig",
+    "Section",
+    "default_config_text",
+    "default_period",
+    "evaluate",
+    "load_evaluation_config",
+]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -20,6 +19,12 @@ if TYPE_CHECKING:  # the domains load sklearn; ``import am_analytics`` stays lig
 
 #: The languages an evaluation's words can be written in.
 LANGUAGES = ("zh", "en")
+
+#: The sections of an evaluation, in the order they are computed.
+SECTIONS = (
+    "data_quality", "scores", "teams", "ratings", "goals",
+    "segments", "satisfaction", "feedback", "training", "development",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +60,16 @@ class EvaluationConfig:
     summary_size
         How many managers the summaries name (the top of the ranking, the
         largest rises and falls).
+    sections
+        The sections computed (default: all of :data:`SECTIONS`); the others
+        are in the evaluation as absent, "left out by the configuration".
+        ``teams`` needs ``scores``.
 
     Raises
     ------
     ConfigError
-        For an unknown language or a count below 1.
+        For an unknown language or section, ``teams`` without ``scores``, or
+        a count below 1.
 
     Examples
     --------
@@ -69,6 +79,8 @@ class EvaluationConfig:
     Traceback (most recent call last):
     ...
     am_analytics.errors.ConfigError: language must be one of zh, en, not 'fr'
+
+    :func:`load_evaluation_config` reads one from a TOML file.
     """
 
     scorecard: Scorecard | None = None
@@ -86,12 +98,14 @@ class EvaluationConfig:
     history_periods: int = 8
     language: Literal["zh", "en"] = "zh"
     summary_size: int = 10
+    sections: tuple[str, ...] = SECTIONS
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:
             raise ConfigError(
                 f"language must be one of {', '.join(LANGUAGES)}, not {self.language!r}"
             )
+        _check_sections(self.sections)
         for name in ("sensitivity_draws", "history_periods", "summary_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -113,6 +127,22 @@ class EvaluationConfig:
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
+def _check_sections(sections: Any) -> None:
+    """Raise ConfigError unless ``sections`` are known section names, ``teams`` with ``scores``."""
+    if isinstance(sections, str) or not isinstance(sections, tuple | list):
+        raise ConfigError(f"sections must be a list of section names, not {sections!r}")
+    unknown = [name for name in sections if name not in SECTIONS]
+    if unknown:
+        raise ConfigError(
+            f"sections has unknown name(s) {unknown}; the sections are {', '.join(SECTIONS)}"
+        )
+    if "teams" in sections and "scores" not in sections:
+        raise ConfigError(
+            "sections lists 'teams' without 'scores', which it is built from; "
+            "add 'scores' or remove 'teams'"
+        )
+
+
 def _plain(value: Any) -> Any:
     """``value`` as JSON-ready data: its ``to_dict()``, its fields, its items, or itself."""
     if hasattr(value, "to_dict"):
@@ -130,19 +160,27 @@ def _plain(value: Any) -> Any:
 
 def _segments() -> ModuleType:
     """The segments package, imported when a default is first made."""
-    return importlib.import_module("am_analytics.segments")
+    from .. import segments
+
+    return segments
 
 
 def _feedback() -> ModuleType:
     """The feedback package, imported when a default is first made."""
-    return importlib.import_module("am_analytics.feedback")
+    from .. import feedback
+
+    return feedback
 
 
 def _development() -> ModuleType:
     """The development package, imported when a default is first made."""
-    return importlib.import_module("am_analytics.development")
+    from .. import development
+
+    return development
 
 
 def _goals() -> ModuleType:
     """The goals package, imported when a default is first made."""
-    return importlib.import_module("am_analytics.goals")
+    from .. import goals
+
+    return goals

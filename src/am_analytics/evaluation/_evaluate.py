@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 #: The warnings of the domains that an evaluation keeps as section notes instead of raising.
 NOTED_WARNINGS: tuple[type[Warning], ...] = (MissingTableWarning, NonFiniteValueWarning)
 
+#: The absent reason of a section not in the configuration's ``sections``.
+LEFT_OUT = "left out by the configuration (report.sections)"
+
 
 def evaluate(
     dataset: Dataset,
@@ -28,6 +31,7 @@ def evaluate(
     period: PeriodLike | None = None,
     config: EvaluationConfig | None = None,
     as_of: DateLike | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """Evaluate every manager of a quarter: scores, teams, goals, clients, feedback, development.
 
@@ -43,6 +47,9 @@ def evaluate(
         An :class:`EvaluationConfig`; default: the library's defaults.
     as_of
         The day described (nothing after it counts); default: the last sale date.
+    progress
+        Called with each section's name as its computation starts (a
+        progress display); default: nothing is reported.
 
     Returns
     -------
@@ -73,7 +80,9 @@ def evaluate(
           training too).
 
         A section whose tables the dataset lacks is there with no frames and
-        an ``absent_reason`` naming them. Warnings of the domains
+        an ``absent_reason`` naming them; so is a section left out of the
+        configuration's ``sections`` (reason: "left out by the configuration").
+        Warnings of the domains
         (:class:`~am_analytics.errors.MissingTableWarning`,
         :class:`~am_analytics.errors.NonFiniteValueWarning`) become the
         section's ``notes``.
@@ -88,7 +97,14 @@ def evaluate(
     Examples
     --------
     >>> from am_analytics import evaluate, load_sample
-    >>> evaluation = evaluate(load_sample(), config=EvaluationConfig(sensitivity_draws=100))
+    >>> stages = []  # a progress display is told each section as it starts
+    >>> evaluation = evaluate(
+    ...     load_sample(), config=EvaluationConfig(sensitivity_draws=100), progress=stages.append
+    ... )
+    >>> stages == [section.name for section in evaluation.sections]
+    True
+    >>> stages[:3]
+    ['data_quality', 'scores', 'teams']
     >>> evaluation.period, evaluation.as_of
     (Period('2026Q3', 'Q-DEC'), Timestamp('2026-11-15 00:00:00'))
     >>> evaluation.frames()["scores"].loc["M0020", "grade"]
@@ -105,6 +121,8 @@ def evaluate(
     run = Run(dataset, quarter, quarter - 1, day, config)
     sections, timings = [], {}
     for name, tables, build in STAGES:
+        if progress is not None:
+            progress(name)
         start = perf_counter()
         sections.append(_section(name, tables, build, run))
         timings[name] = perf_counter() - start
@@ -131,7 +149,9 @@ def _last_sale_day(dataset: Dataset) -> pd.Timestamp:
 def _section(
     name: str, tables: tuple[str, ...], build: Callable[[Run], Frames | str], run: Run
 ) -> Section:
-    """Run one stage, or say which tables it lacks; its domain warnings become notes."""
+    """Run one stage, or say why not (left out, tables lacking); domain warnings become notes."""
+    if name not in run.config.sections:
+        return Section(name, absent_reason=LEFT_OUT)
     lacking = [table for table in tables if getattr(run.dataset, table) is None]
     if lacking:
         named = " and ".join(f"the {table} table" for table in lacking)

@@ -104,10 +104,10 @@ class Evaluation:
         scores = self.section("scores").frames["scores"]
         if manager_id not in scores.index:
             close = difflib.get_close_matches(str(manager_id), scores.index.astype(str), n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = f"did you mean {', '.join(close)}? " if close else ""
             raise AmAnalyticsError(
                 f"manager {manager_id!r} was not evaluated in {self.period} "
-                f"({len(scores)} managers were){hint} Give a manager_id of the scores frame"
+                f"({len(scores)} managers were); {hint}give a manager_id of the scores frame"
             )
         views = ((name, _manager_rows(frame, manager_id)) for name, frame in self.frames().items())
         return {name: rows for name, rows in views if rows is not None}

@@ -1,0 +1,182 @@
+"""``am-analytics evaluate``: the quarterly evaluation, written as a report folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from ._app import exit_for_rejects
+from ._options import AnalysisAsOf, DataFolder
+from ._output import analysis_date, console, count, status, today, warnings_shown
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..evaluation import Evaluation
+
+#: How many managers the summary names at the top and at the bottom of the ranking.
+PODIUM = 3
+
+
+def evaluate(
+    directory: DataFolder,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="Quarter to evaluate, e.g. 2026Q3. Default: the last quarter complete on --as-of."
+        ),
+    ] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Folder of the reports; the report goes to OUT/PERIOD/ (replaced if it holds "
+            "an earlier report)."
+        ),
+    ] = Path("reports"),
+    format: Annotated[
+        str,
+        typer.Option("--format", help="Formats to write, comma-separated: csv, json."),
+    ] = "csv,json",
+    as_of: AnalysisAsOf = None,
+    manager: Annotated[
+        str | None,
+        typer.Option(
+            help="Write only this manager's view (their rows of every per-manager frame) "
+            "to OUT/PERIOD-MANAGER/, beside the report."
+        ),
+    ] = None,
+) -> None:
+    """Evaluate every manager of a quarter and write the report.
+
+    Loads DIRECTORY, evaluates PERIOD as of --as-of (default: the last sale
+    date; the period defaults to the last quarter complete on that day, so a
+    re-run next year gives the same report), shows each stage on standard
+    error, writes the report to OUT/PERIOD/ and prints a summary: managers
+    scored, grades, the top and bottom three, rejects. Exits 0 on success, 1
+    when the report was written but rows were rejected, 2 when the input, an
+    option or the period cannot be used.
+    """
+    from ..dataset import load
+    from ..evaluation import evaluate as evaluate_quarter
+
+    formats = _formats(format)
+    screen = console()
+    with status(f"Reading and validating {directory} ..."):
+        data = load(directory, as_of=as_of or today())
+    when = analysis_date(screen, data, as_of)
+    quarter = _quarter(screen, period, when)
+    # a manager view sits beside the report, not in it: the report folder is replaced whole
+    folder = out / (str(quarter) if manager is None else f"{quarter}-{manager}")
+    _check_folder(folder, directory)
+    stages = Console(stderr=True).status(f"Evaluating {quarter} ...")
+    with stages as shown, warnings_shown(screen):
+        evaluation = evaluate_quarter(
+            data,
+            period=quarter,
+            as_of=when,
+            progress=lambda stage: shown.update(f"Evaluating {quarter}: {stage} ..."),
+        )
+    if manager is not None:
+        written = _write_manager(evaluation, manager, folder, formats)
+    else:
+        written = evaluation.write(folder, formats=formats)
+    _print_summary(screen, evaluation)
+    if data.is_clean:
+        screen.print("no rows rejected")
+    screen.print(f"report written to {folder} ({count(len(written), 'file')})")
+    exit_for_rejects(screen, data)
+
+
+def _formats(option: str) -> tuple[str, ...]:
+    """The formats of ``--format``, once each; a ConfigError naming the known ones."""
+    from ..errors import ConfigError
+    from ..evaluation._files import FORMATS
+
+    chosen = tuple(dict.fromkeys(name.strip() for name in option.split(",") if name.strip()))
+    unknown = [name for name in chosen if name not in FORMATS]
+    if unknown or not chosen:
+        found = f"unknown --format {unknown[0]!r}" if unknown else "no --format"
+        raise ConfigError(
+            f"{found}; the formats known are {', '.join(FORMATS)}: give some of them, "
+            "e.g. --format csv,json"
+        )
+    return chosen
+
+
+def _quarter(screen: Console, period: str | None, as_of: pd.Timestamp) -> pd.Period:
+    """The period evaluated: --period, else the last quarter complete on ``as_of`` (printed)."""
+    from ..evaluation import default_period
+    from ..periods import to_period
+
+    if period is not None:
+        chosen = to_period(period)
+        screen.print(f"period {chosen}")
+        return chosen
+    chosen = default_period(as_of)
+    screen.print(
+        f"period {chosen}, the last quarter complete on {as_of:%Y-%m-%d} (change it with --period)"
+    )
+    return chosen
+
+
+def _check_folder(folder: Path, data: Path) -> None:
+    """Refuse an output folder that is, or holds, the data folder, before the work starts."""
+    from ..io._writing import check_output_folder
+
+    # which files an earlier report may hold is known only once the evaluation is
+    # done (its write checks them); here only the place itself is checked
+    if folder.is_dir():
+        check_output_folder(folder, inputs=[data], names=[p.name for p in folder.iterdir()])
+    else:
+        check_output_folder(folder, inputs=[data])
+
+
+def _write_manager(
+    evaluation: Evaluation, manager_id: str, folder: Path, formats: tuple[str, ...]
+) -> list[Path]:
+    """Write one manager's frames (CSV files, ``manager.json``) into ``folder``, atomically."""
+    from ..evaluation._files import frame_document, keeps_index
+    from ..io._writing import check_output_folder, replacing_folder, write_csv
+
+    frames = evaluation.manager(manager_id)
+    names = [f"{name}.csv" for name in frames] if "csv" in formats else []
+    names += ["manager.json"] if "json" in formats else []
+    check_output_folder(folder, names=names)
+    with replacing_folder(folder) as temporary:
+        if "csv" in formats:
+            for name, frame in frames.items():
+                write_csv(frame, temporary / f"{name}.csv", index=keeps_index(frame))
+        if "json" in formats:
+            document = {
+                "manager_id": manager_id,
+                "period": str(evaluation.period),
+                "as_of": f"{evaluation.as_of:%Y-%m-%d}",
+                "frames": {name: frame_document(frame) for name, frame in frames.items()},
+            }
+            text = json.dumps(document, ensure_ascii=False, allow_nan=False, default=str)
+            (temporary / "manager.json").write_text(text + "\n", encoding="utf-8")
+    return [folder / name for name in names]
+
+
+def _print_summary(screen: Console, evaluation: Evaluation) -> None:
+    """Managers scored, grade counts, the top and bottom of the ranking, absent sections."""
+    scores = evaluation.frames()["scores"]
+    ranked = scores[scores["score"].notna()].sort_values("rank")
+    grades = ranked["grade"].value_counts(sort=False)
+    screen.print(
+        f"{evaluation.period}: {count(len(ranked), 'manager')} scored; grades "
+        + ", ".join(f"{grade} {n}" for grade, n in grades.items() if n)
+    )
+    for title, rows in (("top", ranked.head(PODIUM)), ("bottom", ranked.tail(PODIUM))):
+        named = ", ".join(
+            f"{row.Index} {escape(str(row.name))} {row.score:.1f}" for row in rows.itertuples()
+        )
+        screen.print(f"{title} {len(rows)}: {named}")
+    for section in evaluation.sections:
+        if not section.present:
+            screen.print(f"{section.name}: not evaluated, {section.absent_reason}")
