@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from am_analytics import EvaluationConfig, evaluate, load_sample
 from am_analytics.cli import EXIT_OK, EXIT_REJECTS, EXIT_UNUSABLE, app
