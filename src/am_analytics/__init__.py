@@ -26,7 +26,14 @@ from .errors import (
     MissingTableError,
     OutputPathError,
 )
-from .evaluation import Evaluation, EvaluationConfig, evaluate, load_evaluation_config
+from .evaluation import (
+    Evaluation,
+    EvaluationConfig,
+    apply_overrides,
+    evaluate,
+    load_evaluation_config,
+    read_overrides,
+)
 from .io.aliases import header_aliases
 from .metrics import list_metrics, manager_metrics
 from .sample import generate, load_sample
@@ -52,6 +59,7 @@ __all__ = [
     "Scorecard",
     "ValidationRules",
     "__version__",
+    "apply_overrides",
     "evaluate",
     "from_frames",
     "generate",
@@ -62,6 +70,7 @@ __all__ = [
     "load_sample",
     "load_scorecard",
     "manager_metrics",
+    "read_overrides",
     "save",
     "score_managers",
 ]

@@ -142,3 +142,42 @@ def test_rejected_row_exits_1_and_writes_the_report(tmp_path: Path) -> None:
     sales = next(entry for entry in manifest["inputs"] if entry["table"] == "sales")
     assert sales["rows_rejected"] == 1
     assert sales["rows_read"] == sales["rows_kept"] + 1
+
+
+def test_overrides_move_a_grade_and_show_before_and_after(tmp_path: Path) -> None:
+    """--overrides: the summary shows the grades before and after, the manifest the override."""
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(
+        "manager_id,period,grade,reason,decided_by,decided_on\n"
+        "M0020,2026Q3,B,moved after the review,committee,2026-10-12\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "reports"
+    args = ["evaluate", str(sample_dir()), "--out", str(out), "--overrides", str(overrides)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_OK, result.output
+    assert "grades before -> after the overrides: A " in result.output
+    manifest = json.loads((out / "2026Q3" / "manifest.json").read_text("utf-8"))
+    assert [(o["manager_id"], o["from"], o["to"]) for o in manifest["overrides"]] == [
+        ("M0020", "A", "B")
+    ]
+
+
+def test_override_without_reason_exits_2(tmp_path: Path) -> None:
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(
+        "manager_id,period,grade,reason,decided_by,decided_on\nM0020,2026Q3,B,,c,2026-10-12\n",
+        encoding="utf-8",
+    )
+    args = [
+        "evaluate",
+        str(sample_dir()),
+        "--out",
+        str(tmp_path / "r"),
+        "--overrides",
+        str(overrides),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_UNUSABLE
+    assert "row 1, column reason: no reason" in result.output
+    assert not (tmp_path / "r").exists()

@@ -63,7 +63,7 @@ def test_changed_scorecard_is_kept(tmp_path: Path) -> None:
         (
             "[report]\nsumary_size = 3\n",
             "unknown key 'sumary_size' in [report]; did you mean 'summary_size'? "
-            "the keys of [report] are language, sections, summary_size",
+            "the keys of [report] are language, overrides, sections, summary_size",
         ),
         ('[report]\nlanguage = "fr"\n', "[report] language must be one of zh, en, not 'fr'"),
         (

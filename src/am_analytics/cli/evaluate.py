@@ -50,6 +50,13 @@ def evaluate(
             "to OUT/PERIOD-MANAGER/, beside the report."
         ),
     ] = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of the review committee's grade changes (manager_id, period, grade, "
+            "reason, decided_by, decided_on), applied after scoring.",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate every manager of a quarter and write the report.
 
@@ -63,8 +70,10 @@ def evaluate(
     """
     from ..dataset import load
     from ..evaluation import evaluate as evaluate_quarter
+    from ..evaluation import read_overrides
 
     formats = _formats(format)
+    decided = read_overrides(overrides) if overrides is not None else None
     screen = console()
     with status(f"Reading and validating {directory} ..."):
         data = load(directory, as_of=as_of or today())
@@ -79,6 +88,7 @@ def evaluate(
             data,
             period=quarter,
             as_of=when,
+            overrides=decided,
             progress=lambda stage: shown.update(f"Evaluating {quarter}: {stage} ..."),
         )
     if manager is not None:
@@ -172,6 +182,12 @@ def _print_summary(screen: Console, evaluation: Evaluation) -> None:
         f"{evaluation.period}: {count(len(ranked), 'manager')} scored; grades "
         + ", ".join(f"{grade} {n}" for grade, n in grades.items() if n)
     )
+    distribution = evaluation.frames().get("grade_distribution")
+    if distribution is not None:
+        screen.print(
+            "grades before -> after the overrides: "
+            + ", ".join(f"{r.grade} {r.computed} -> {r.final}" for r in distribution.itertuples())
+        )
     for title, rows in (("top", ranked.head(PODIUM)), ("bottom", ranked.tail(PODIUM))):
         named = ", ".join(
             f"{row.Index} {escape(str(row.name))} {row.score:.1f}" for row in rows.itertuples()

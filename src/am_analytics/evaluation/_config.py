@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -64,6 +65,10 @@ class EvaluationConfig:
         The sections computed (default: all of :data:`SECTIONS`); the others
         are in the evaluation as absent, "left out by the configuration".
         ``teams`` needs ``scores``.
+    overrides
+        A file of grade overrides (:func:`~am_analytics.evaluation.read_overrides`)
+        that :func:`~am_analytics.evaluate` applies when given none itself;
+        default: none.
 
     Raises
     ------
@@ -99,6 +104,7 @@ class EvaluationConfig:
     language: Literal["zh", "en"] = "zh"
     summary_size: int = 10
     sections: tuple[str, ...] = SECTIONS
+    overrides: Path | None = None
 
     def __post_init__(self) -> None:
         if self.language not in LANGUAGES:

@@ -45,7 +45,8 @@ def load_evaluation_config(path: str | Path) -> EvaluationConfig:
     (``am-analytics config init FILE`` writes the default out, with a comment
     on every key). Tables of keys are merged key by key; arrays of tables
     (``[[criteria]]``, ``[[segments.rules]]``, ``[[ladder.levels]]``) and
-    ``[grading]`` replace the default's whole.
+    ``[grading]`` replace the default's whole. ``[report] overrides`` is a
+    path relative to the file.
 
     Raises
     ------
@@ -73,7 +74,11 @@ def load_evaluation_config(path: str | Path) -> EvaluationConfig:
     user = read_toml(path, what="evaluation configuration")
     default = read_packaged_toml(__package__, DEFAULT_CONFIG_FILE)
     _check_keys(user, default, source=str(path), where=())
-    return config_from_dict(_merged(default, user, where=()), source=str(path))
+    merged = _merged(default, user, where=())
+    if merged["report"]["overrides"]:  # relative to the file, wherever the command runs
+        overrides = path.parent / merged["report"]["overrides"]
+        merged["report"] = {**merged["report"], "overrides": overrides}
+    return config_from_dict(merged, source=str(path))
 
 
 def config_from_dict(data: Mapping[str, Any], *, source: str) -> EvaluationConfig:
@@ -94,7 +99,11 @@ def config_from_dict(data: Mapping[str, Any], *, source: str) -> EvaluationConfi
     goals = dict(data["goals"])
     thresholds = goals.pop("thresholds")
     adjustments = {**data["adjustments"], "metrics": tuple(data["adjustments"]["metrics"])}
-    report = {**data["report"], "sections": tuple(data["report"]["sections"])}
+    report = {
+        **data["report"],
+        "sections": tuple(data["report"]["sections"]),
+        "overrides": Path(data["report"]["overrides"]) if data["report"]["overrides"] else None,
+    }
     try:
         return EvaluationConfig(
             # the default scorecard stays None: criteria whose tables are missing are dropped

@@ -13,13 +13,18 @@ from ..dataset import Dataset
 from ..errors import MissingTableWarning, NonFiniteValueWarning
 from ..periods import DateLike, PeriodLike, parse_as_of, period_window, to_period
 from ._config import EvaluationConfig
+from ._overrides import OverrideNote, read_overrides
 from ._result import Evaluation, Section
 
 if TYPE_CHECKING:
     from ._stages import Frames, Run
 
 #: The warnings of the domains that an evaluation keeps as section notes instead of raising.
-NOTED_WARNINGS: tuple[type[Warning], ...] = (MissingTableWarning, NonFiniteValueWarning)
+NOTED_WARNINGS: tuple[type[Warning], ...] = (
+    MissingTableWarning,
+    NonFiniteValueWarning,
+    OverrideNote,
+)
 
 #: The absent reason of a section not in the configuration's ``sections``.
 LEFT_OUT = "left out by the configuration (report.sections)"
@@ -32,6 +37,7 @@ def evaluate(
     config: EvaluationConfig | None = None,
     as_of: DateLike | None = None,
     progress: Callable[[str], None] | None = None,
+    overrides: pd.DataFrame | None = None,
 ) -> Evaluation:
     """Evaluate every manager of a quarter: scores, teams, goals, clients, feedback, development.
 
@@ -50,6 +56,11 @@ def evaluate(
     progress
         Called with each section's name as its computation starts (a
         progress display); default: nothing is reported.
+    overrides
+        A review committee's grade changes (:func:`read_overrides`), applied
+        after scoring (:func:`apply_overrides`); default: the file of the
+        configuration's ``overrides``, else none. Rows of other periods are
+        set aside with a note.
 
     Returns
     -------
@@ -62,7 +73,12 @@ def evaluate(
           ``score_change`` (against the previous period: ``previous_score``,
           ``score_change``, ``previous_rank``, ``rank_change`` (positive =
           climbed), ``movement``: rose, fell, unchanged, new) and ``movers``
-          (the largest rises and falls);
+          (the largest rises and falls); with overrides, ``scores`` gains
+          ``computed_grade``, ``final_grade``, ``override_reason``,
+          ``decided_by``, ``decided_on`` (``grade`` is the final one), and the
+          section ``grade_distribution`` (grade, ``computed`` and ``final``
+          counts) and ``overrides`` (manager_id, from, to, reason,
+          decided_by, decided_on: listed in ``write()``'s manifest);
         - ``teams``: ``teams``, the scores rolled up per team;
         - ``ratings`` (needs ratings): ``rating_reliability``, ``rater_bias``;
         - ``goals`` (needs goals): ``goal_status``, ``goal_distribution``,
@@ -92,7 +108,11 @@ def evaluate(
     EmptyPeriodError
         If nobody sold in the period.
     ConfigError
-        If ``period`` or ``as_of`` cannot be read.
+        If ``period`` or ``as_of`` cannot be read, or an override is of a
+        manager not scored, to an unknown grade, or repeated.
+    DataValidationError
+        If the configuration's overrides file breaks its rules (see
+        :func:`read_overrides`).
 
     Examples
     --------
@@ -118,7 +138,9 @@ def evaluate(
     period_window(quarter, as_of=day)  # a ConfigError when as_of is before the period
     from ._stages import STAGES, Run  # the domains load sklearn: only when evaluating
 
-    run = Run(dataset, quarter, quarter - 1, day, config)
+    if overrides is None and config.overrides is not None:
+        overrides = read_overrides(config.overrides)
+    run = Run(dataset, quarter, quarter - 1, day, config, overrides)
     sections, timings = [], {}
     for name, tables, build in STAGES:
         if progress is not None:

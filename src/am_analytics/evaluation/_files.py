@@ -149,10 +149,16 @@ def manifest(evaluation: Evaluation, files: Iterable[str]) -> dict[str, Any]:
         "as_of": _iso_day(evaluation.as_of),
         "config": evaluation.config.to_dict(),
         "inputs": frame_document(inputs)["records"],
-        "overrides": [],
+        "overrides": _overrides(evaluation),
         "seconds_per_stage": dict(evaluation.timings),
         "files": sorted(files),
     }
+
+
+def _overrides(evaluation: Evaluation) -> list[dict[str, Any]]:
+    """The overrides applied (manager_id, from, to, reason, decided_by, decided_on), or none."""
+    applied = evaluation.frames().get("overrides")
+    return [] if applied is None else frame_document(applied)["records"]
 
 
 # --- writing -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from ..errors import EmptyPeriodError, MissingTableWarning
 from ..periods import period_window
 from ..scoring import default_scorecard, score_managers, sensitivity
 from ._config import EvaluationConfig
+from ._overrides import applied_overrides, apply_overrides, grade_distribution
 
 Frames = dict[str, pd.DataFrame]
 
@@ -34,6 +35,7 @@ class Run:
     previous_period: pd.Period
     as_of: pd.Timestamp
     config: EvaluationConfig
+    overrides: pd.DataFrame | None = None
     frames: Frames = field(default_factory=dict)
 
     def period_end(self, period: pd.Period) -> pd.Timestamp:
@@ -52,12 +54,19 @@ def scores(run: Run) -> Frames:
     table = score_managers(run.dataset, period=run.period, scorecard=card, as_of=run.as_of)
     previous = _previous_scores(run)
     change = score_change(table, previous)
-    return {
+    frames = {
         "scores": table,
         "rank_intervals": _rank_intervals(run, table),
         "score_change": change,
         "movers": movers(change, size=run.config.summary_size),
     }
+    if run.overrides is not None:
+        grades = (card or default_scorecard()).grading.grades
+        table = apply_overrides(table, overrides=run.overrides, period=run.period, grades=grades)
+        frames["scores"] = table
+        frames["grade_distribution"] = grade_distribution(table)
+        frames["overrides"] = applied_overrides(table)
+    return frames
 
 
 def _previous_scores(run: Run) -> pd.DataFrame | None:
