@@ -104,18 +104,10 @@ def evaluate(
 
 def _formats(option: str) -> tuple[str, ...]:
     """The formats of ``--format``, once each; a ConfigError naming the known ones."""
-    from ..errors import ConfigError
-    from ..evaluation._files import FORMATS
+    from ..evaluation._files import check_formats
 
-    chosen = tuple(dict.fromkeys(name.strip() for name in option.split(",") if name.strip()))
-    unknown = [name for name in chosen if name not in FORMATS]
-    if unknown or not chosen:
-        found = f"unknown --format {unknown[0]!r}" if unknown else "no --format"
-        raise ConfigError(
-            f"{found}; the formats known are {', '.join(FORMATS)}: give some of them, "
-            "e.g. --format csv,json"
-        )
-    return chosen
+    names = [name.strip() for name in option.split(",") if name.strip()]
+    return check_formats(names, option="--format", example="--format csv,json")
 
 
 def _quarter(screen: Console, period: str | None, as_of: pd.Timestamp) -> pd.Period:

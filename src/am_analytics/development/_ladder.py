@@ -33,19 +33,15 @@ from ..config import read_packaged_toml, read_toml
 from ..errors import ConfigError
 from ..periods import to_period
 from ..ratings import competency_scores
+from ..schemas import COMPETENCIES
 
 if TYPE_CHECKING:
     pass
 
 
-#: The competencies a ladder may name when it does not declare its own (those of the sample).
-DEFAULT_COMPETENCIES: Final = (
-    "communication",
-    "problem_solving",
-    "teamwork",
-    "product_knowledge",
-    "client_focus",
-)
+#: The competencies a ladder may name when it does not declare its own: those the
+#: ratings table accepts by default.
+DEFAULT_COMPETENCIES: Final = COMPETENCIES
 
 
 _LEVEL_KEYS: Final = frozenset(

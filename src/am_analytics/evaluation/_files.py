@@ -209,15 +209,21 @@ def write_folder(
     return [folder / name for name in new]
 
 
-def check_formats(formats: Iterable[str]) -> tuple[str, ...]:
-    """The formats asked for, once each; :class:`ConfigError` for an unknown or no format."""
+def check_formats(
+    formats: Iterable[str], *, option: str = "format", example: str = "formats=('csv', 'json')"
+) -> tuple[str, ...]:
+    """The formats asked for, once each; :class:`ConfigError` for an unknown or no format.
+
+    ``option`` and ``example`` word the message for where the formats were
+    given (the command line says ``--format``).
+    """
     chosen = (formats,) if isinstance(formats, str) else tuple(dict.fromkeys(formats))
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
-        found = f"unknown format {unknown[0]!r}" if unknown else "no format"
+        found = f"unknown {option} {unknown[0]!r}" if unknown else f"no {option}"
         raise ConfigError(
-            f"{found} for an evaluation; the formats known are {', '.join(FORMATS)}. "
-            "Give some of them, e.g. formats=('csv', 'json')"
+            f"{found}; the formats known are {', '.join(FORMATS)}: give some of them, "
+            f"e.g. {example}"
         )
     return chosen
 

@@ -137,6 +137,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
+from ..schemas import COMPETENCIES
 from ._clients import (
     CHURN_SHARE,
     CRM_TIER_SHARES,
@@ -236,7 +237,6 @@ from ._organisation import (
 )
 from ._ratings import (
     CLIENT_RATING_SHARE,
-    COMPETENCIES,
     COMPETENCY_MODEL,
     COMPETENCY_NOISE,
     COMPETENCY_RANGE,

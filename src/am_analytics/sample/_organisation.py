@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..schemas import MANAGER_STATUSES
+from ..schemas import COMPETENCIES, MANAGER_STATUSES
 from ._common import (
     _dates,
     _frame,
@@ -22,7 +22,6 @@ from ._common import (
     _uniform_days,
 )
 from ._ratings import (
-    COMPETENCIES,
     COMPETENCY_MODEL,
     COMPETENCY_NOISE,
     COMPETENCY_RANGE,

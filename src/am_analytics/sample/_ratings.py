@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ..schemas import RATER_ROLES
+from ..schemas import COMPETENCIES, RATER_ROLES
 from ._common import _fixed_width_ids, _frame, _group_starts, _pick_within, _strings
 from ._world import BoolArray, FloatArray, IntArray, _Clients, _Managers, _Span
 
@@ -17,10 +17,6 @@ from ._world import BoolArray, FloatArray, IntArray, _Clients, _Managers, _Span
 # Ratings
 # ---------------------------------------------------------------------------
 
-#: The rated competencies (``ratings.competency``).
-COMPETENCIES: Final = (
-    "communication", "problem_solving", "teamwork", "product_knowledge", "client_focus",
-)  # fmt: skip
 #: True competency = base + skill_loading * skill + service_loading * service
 #: + idiosyncratic noise (sd COMPETENCY_NOISE), clipped to COMPETENCY_RANGE.
 COMPETENCY_MODEL: Final = MappingProxyType(
