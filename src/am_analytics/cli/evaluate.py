@@ -104,7 +104,7 @@ def evaluate(
 
 def _formats(option: str) -> tuple[str, ...]:
     """The formats of ``--format``, once each; a ConfigError naming the known ones."""
-    from ..evaluation._files import check_formats
+    from ..report._files import check_formats
 
     names = [name.strip() for name in option.split(",") if name.strip()]
     return check_formats(names, option="--format", example="--format csv,json")
@@ -142,8 +142,8 @@ def _write_manager(
     evaluation: Evaluation, manager_id: str, folder: Path, formats: tuple[str, ...]
 ) -> list[Path]:
     """Write one manager's frames (CSV files, ``manager.json``) into ``folder``, atomically."""
-    from ..evaluation._files import frame_document, keeps_index
     from ..io._writing import check_output_folder, replacing_folder, write_csv
+    from ..report._files import frame_document, keeps_index
 
     frames = evaluation.manager(manager_id)
     names = [f"{name}.csv" for name in frames] if "csv" in formats else []

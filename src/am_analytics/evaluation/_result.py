@@ -12,7 +12,6 @@ import pandas as pd
 
 from ..errors import AmAnalyticsError
 from ._config import EvaluationConfig
-from ._files import json_schema, write_folder, write_json
 
 #: Columns (or index names) that make a frame per manager, most specific first:
 #: ``owner_id`` holds a manager's id on a manager's goals and a team's name on a team's.
@@ -128,6 +127,8 @@ class Evaluation:
             If ``out_dir`` is a file, cannot be written, or holds files this
             evaluation would not write (a folder is replaced whole).
         """
+        from ..report import write_folder
+
         return write_folder(self, out_dir, formats=("csv",), manifest_file=False)
 
     def to_json(self, path: str | Path) -> Path:
@@ -140,6 +141,8 @@ class Evaluation:
         ``columns`` and ``records``. Dates are ISO 8601, categories text,
         NaN and infinities ``null``; text is kept exactly as the data has it.
         """
+        from ..report import write_json
+
         return write_json(self, path)
 
     def write(self, out_dir: str | Path, *, formats: Iterable[str] = ("csv", "json")) -> list[Path]:
@@ -177,6 +180,8 @@ class Evaluation:
             If ``out_dir`` is a file, cannot be written, or holds files this
             evaluation would not write.
         """
+        from ..report import write_folder
+
         return write_folder(self, out_dir, formats=formats, manifest_file=True)
 
     @staticmethod
@@ -189,10 +194,12 @@ class Evaluation:
         >>> schema["$schema"], schema["required"][:2]
         ('https://json-schema.org/draft/2020-12/schema', ['schema_version', 'library_version'])
         """
+        from ..report import json_schema
+
         return json_schema()
 
     def _repr_html_(self) -> str:
-        from ._html import evaluation_html
+        from ..report import evaluation_html
 
         return evaluation_html(self)
 

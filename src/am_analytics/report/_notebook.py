@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from ._result import Evaluation
+    from ..evaluation import Evaluation
 
 #: The class every rule of the view's CSS is scoped under (with the view's own id).
 ROOT_CLASS = "am-analytics-evaluation"

@@ -14,7 +14,8 @@ import pytest
 
 import am_analytics
 from am_analytics import ConfigError, EvaluationConfig, evaluate
-from am_analytics.evaluation import Evaluation, Section, _files
+from am_analytics.evaluation import Evaluation, Section
+from am_analytics.report import _files
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 CONFIG = EvaluationConfig(sensitivity_draws=100, summary_size=5)

@@ -29,7 +29,7 @@ from ..io._writing import (
 )
 
 if TYPE_CHECKING:
-    from ._result import Evaluation
+    from ..evaluation import Evaluation
 
 #: The version of the JSON document's layout: the minor number grows when fields
 #: are added, the major one when a field is renamed or removed.
