@@ -48,12 +48,14 @@ outcome are dropped (counted in the note).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .._deprecation import frame_first_until_removed
 from ..dataset import Dataset
@@ -296,10 +298,15 @@ def training_impact_by_category(
     present = set(training["category"].dropna().astype("str"))
     known = [c for c in TRAINING_CATEGORIES if c in present]
     categories = known + sorted(present - set(known))
+    # each category's first treated days, read once: every estimate adjusts for the others
+    first_days = {c: _first_treated_day(training, c) for c in categories}
     rows = [
-        _estimate(training, panel, category=c, pre=pre, post=post, min_group=min_group).to_frame()
+        _estimate(
+            training, panel, category=c, pre=pre, post=post, min_group=min_group,
+            first_days=first_days,
+        ).to_frame()
         for c in categories  # a handful of categories, each one regression
-    ]
+    ]  # fmt: skip
     if not rows:
         return TrainingImpact.to_frame(_empty_impact(None, panel, "no training records")).iloc[:0]
     return pd.concat(rows, ignore_index=True)
@@ -518,15 +525,26 @@ def _estimate(
     pre: int,
     post: int,
     min_group: int,
+    first_days: Mapping[str, pd.Series] | None = None,
 ) -> TrainingImpact:
-    """Stack, check group sizes, fit the pooled and event-study regressions."""
-    first_day = _first_treated_day(training, category)
+    """Stack, check group sizes, fit the pooled and event-study regressions.
+
+    ``first_days`` holds :func:`_first_treated_day` of categories already read.
+    """
+    known = first_days if first_days is not None else {}
+
+    def first_treated(of: str | None) -> pd.Series:
+        """The first treated days of a category, read again only when not known."""
+        if of is not None and of in known:
+            return known[of]
+        return _first_treated_day(training, of)
+
+    first_day = first_treated(category)
     others: list[str] = []
     if category is not None:
         others = sorted(set(training["category"].dropna().astype("str")) - {category})
     covariates = np.column_stack(
-        [np.zeros(len(panel.frame))]
-        + [_exposure(panel, _first_treated_day(training, other)) for other in others]
+        [np.zeros(len(panel.frame))] + [_exposure(panel, first_treated(other)) for other in others]
     )[:, 1:]
     stacked = _stack(panel, _cohorts(panel, first_day), covariates, pre=pre, post=post)
     n_treated = int(stacked.loc[stacked["treated"], "manager"].nunique())
@@ -541,7 +559,10 @@ def _estimate(
         )
         warnings.warn(note, TrainingImpactWarning, stacklevel=3)
         return _empty_impact(category, panel, note, n_treated=n_treated, n_control=n_control)
-    pooled, event_study, pre_trend_p = _fit(stacked, pre=pre, post=post, log=panel.log)
+    # the regressions are a few hundred rows by a few dozen columns: BLAS threads only
+    # add start-up and contention (tenths of a second each on a busy 2-core machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        pooled, event_study, pre_trend_p = _fit(stacked, pre=pre, post=post, log=panel.log)
     notes = [f"stacked DiD over {stacked['stack'].nunique()} cohorts"]
     if panel.dropped:
         notes.append(f"{panel.dropped} manager-periods without positive {panel.outcome} dropped")

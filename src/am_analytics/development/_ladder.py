@@ -357,6 +357,8 @@ def _parse_periods(values: pd.Series) -> pd.Series:
 
 def _periods_within(periods: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     """Whether each period lies within ``[start, end]``."""
-    starts = periods.map(lambda p: p.start_time)
-    ends = periods.map(lambda p: p.end_time)
-    return (starts >= start) & (ends <= end)
+    codes, distinct = pd.factorize(periods, use_na_sentinel=False)
+    # bounds of the distinct periods (a few dozen), not of every row
+    starts = pd.Series([p.start_time for p in distinct]).take(codes)
+    ends = pd.Series([p.end_time for p in distinct]).take(codes)
+    return pd.Series((starts >= start).to_numpy() & (ends <= end).to_numpy(), index=periods.index)

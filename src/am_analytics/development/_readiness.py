@@ -116,7 +116,9 @@ def readiness_of_frames(
     day = parse_as_of(as_of).normalize()
     history = _completed_history(score_history, day)
     scores = _calibrated(ratings)
-    scores = scores[scores["period"].map(lambda p: p.end_time) < day]
+    codes, distinct = pd.factorize(scores["period"], use_na_sentinel=False)
+    ended = np.asarray([p.end_time < day for p in distinct], dtype=bool)  # distinct periods
+    scores = scores[ended[codes]]
     if scores.empty:
         raise ConfigError(f"no rating period ended before as_of {day.date()}; give a later as_of")
     latest_rating = max(scores["period"].unique())

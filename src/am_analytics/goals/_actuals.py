@@ -402,6 +402,16 @@ class OwnerCumulative:
 
     def owner_codes(self, owner_id: pd.Series, owner_kind: pd.Series) -> IntArray:
         """Manager rows ``0..n-1``, teams ``n..``, -1 for an owner the tables do not know."""
+        # queries repeat few owners many times (a goal per day): look each pair up once
+        owner, _ = pd.factorize(owner_id, use_na_sentinel=False)
+        kind, kinds = pd.factorize(owner_kind, use_na_sentinel=False)
+        pairs = owner.astype(np.int64) * max(len(kinds), 1) + kind
+        _, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
+        distinct = self._distinct_owner_codes(owner_id.iloc[first], owner_kind.iloc[first])
+        return distinct[inverse.reshape(-1)]
+
+    def _distinct_owner_codes(self, owner_id: pd.Series, owner_kind: pd.Series) -> IntArray:
+        """:meth:`owner_codes` of every row, looked up one by one."""
         ids = pd.Index(owner_id.astype(str).to_numpy())
         team = owner_kind.astype(str).to_numpy() == "team"
         as_team = self.teams.get_indexer(ids)

@@ -78,8 +78,12 @@ def manager_metrics(
     window = period_window(quarter, as_of=as_of if as_of is not None else dataset.as_of)
     ctx = MetricContext(dataset, quarter, window)
     columns: dict[str, FloatArray] = {}
+    # a family (rating_<competency>) is computed once, however many members are asked for
+    computed: dict[str, FloatArray | pd.DataFrame] = {}
     for name, metric in _requested(dataset, metrics):
-        values = metric.compute(ctx)
+        if metric.name not in computed:
+            computed[metric.name] = metric.compute(ctx)
+        values = computed[metric.name]
         if isinstance(values, pd.DataFrame):
             columns.update(_family_members(name, values))
         else:

@@ -8,9 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import spsolve
 
 from ..errors import ConfigError
 from ..schemas import RATER_ROLES
@@ -386,6 +383,11 @@ def _solve_leniency(layout: _Layout, nonself: BoolArray, n_nonself: IntArray) ->
     solved, and each group shifted so that its typical rater (the weighted
     median, weights = comparable ratings) has leniency 0.
     """
+    # scipy.sparse costs a tenth of a second to import: load it when ratings are calibrated
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+    from scipy.sparse.linalg import spsolve
+
     n_keys, n_items, item, key = layout.n_keys, layout.n_items, layout.item, layout.key
     leniency = np.zeros(n_keys)
     rows = np.flatnonzero(nonself & (n_nonself[item] >= 2))
@@ -495,6 +497,8 @@ def _distinct_raters(layout: _Layout, counted: BoolArray) -> IntArray:
     A sparse item × rater_id matrix merges repeated pairs, which is cheaper than
     hashing the pairs.
     """
+    import scipy.sparse as sp  # see _solve_leniency
+
     shape = (layout.n_items, len(layout.rater_ids))
     ones = np.ones(int(counted.sum()), dtype=np.int8)
     pairs = sp.csr_array((ones, (layout.item[counted], layout.rater[counted])), shape=shape)
