@@ -23,6 +23,7 @@ SECTIONS = [
     "feedback",
     "training",
     "development",
+    "summary",
 ]
 #: Sections that need a table besides managers, clients and sales, and that table.
 NEEDS = {

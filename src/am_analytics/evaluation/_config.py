@@ -24,7 +24,7 @@ LANGUAGES = ("zh", "en")
 #: The sections of an evaluation, in the order they are computed.
 SECTIONS = (
     "data_quality", "scores", "teams", "ratings", "goals",
-    "segments", "satisfaction", "feedback", "training", "development",
+    "segments", "satisfaction", "feedback", "training", "development", "summary",
 )  # fmt: skip
 
 
@@ -64,7 +64,7 @@ class EvaluationConfig:
     sections
         The sections computed (default: all of :data:`SECTIONS`); the others
         are in the evaluation as absent, "left out by the configuration".
-        ``teams`` needs ``scores``.
+        ``teams`` and ``summary`` need ``scores``.
     overrides
         A file of grade overrides (:func:`~am_analytics.evaluation.read_overrides`)
         that :func:`~am_analytics.evaluate` applies when given none itself;
@@ -73,7 +73,7 @@ class EvaluationConfig:
     Raises
     ------
     ConfigError
-        For an unknown language or section, ``teams`` without ``scores``, or
+        For an unknown language or section, ``teams`` or ``summary`` without ``scores``, or
         a count below 1.
 
     Examples
@@ -142,11 +142,12 @@ def _check_sections(sections: Any) -> None:
         raise ConfigError(
             f"sections has unknown name(s) {unknown}; the sections are {', '.join(SECTIONS)}"
         )
-    if "teams" in sections and "scores" not in sections:
-        raise ConfigError(
-            "sections lists 'teams' without 'scores', which it is built from; "
-            "add 'scores' or remove 'teams'"
-        )
+    for needs_scores in ("teams", "summary"):
+        if needs_scores in sections and "scores" not in sections:
+            raise ConfigError(
+                f"sections lists {needs_scores!r} without 'scores', which it is built from; "
+                f"add 'scores' or remove {needs_scores!r}"
+            )
 
 
 def _plain(value: Any) -> Any:

@@ -72,20 +72,24 @@ def evaluate(
           ``rank_intervals`` (:func:`~am_analytics.scoring.sensitivity`),
           ``score_change`` (against the previous period: ``previous_score``,
           ``score_change``, ``previous_rank``, ``rank_change`` (positive =
-          climbed), ``movement``: rose, fell, unchanged, new) and ``movers``
-          (the largest rises and falls); with overrides, ``scores`` gains
-          ``computed_grade``, ``final_grade``, ``override_reason``,
-          ``decided_by``, ``decided_on`` (``grade`` is the final one), and the
-          section ``grade_distribution`` (grade, ``computed`` and ``final``
-          counts) and ``overrides`` (manager_id, from, to, reason,
-          decided_by, decided_on: listed in ``write()``'s manifest);
-        - ``teams``: ``teams``, the scores rolled up per team;
+          climbed), ``movement``: rose, fell, unchanged, new), ``movers``
+          (the largest rises and falls), ``grade_distribution`` (grade,
+          ``computed`` and ``final`` counts: equal without overrides) and
+          ``score_distribution`` (managers per 10-point band); with
+          overrides, ``scores`` gains ``computed_grade``, ``final_grade``,
+          ``override_reason``, ``decided_by``, ``decided_on`` (``grade`` is
+          the final one), and the section ``overrides`` (manager_id, from, to,
+          reason, decided_by, decided_on: listed in ``write()``'s manifest);
+        - ``teams``: ``teams``, the scores rolled up per team, and
+          ``team_criteria``, each team's median normalised criterion (0–1);
         - ``ratings`` (needs ratings): ``rating_reliability``, ``rater_bias``;
-        - ``goals`` (needs goals): ``goal_status``, ``goal_distribution``,
+        - ``goals`` (needs goals): ``goal_status``, ``goals_off_track`` (the
+          period's goals off track on ``as_of``), ``goal_distribution``,
           ``team_goals``, ``goal_adjustments``;
         - ``segments``: ``clients`` (:func:`~am_analytics.segments.segment_clients`
           at the period's end), ``segment_summary``, ``segment_migration`` and
           ``segment_migration_rates`` (from the previous period's end),
+          ``slipping_clients`` (out of the top two segments since then),
           ``portfolios``, ``service_plan`` (due from ``as_of``);
         - ``satisfaction`` (needs surveys): ``satisfaction``;
         - ``feedback`` (needs feedback): ``feedback_summary``, ``overdue_complaints``;
@@ -93,7 +97,11 @@ def evaluate(
           ``training_event_study``, ``training_impact_by_category``;
         - ``development`` (needs ratings): ``skill_gaps``, ``score_history``,
           ``readiness`` (with the 9-box), ``training_recommendations`` (needs
-          training too).
+          training too);
+        - ``summary``: ``headline`` (measure, aggregation, value, previous,
+          change: managers scored, grades, each criterion's total or mean,
+          and the risks counted: goals off track, overdue complaints,
+          clients slipping).
 
         A section whose tables the dataset lacks is there with no frames and
         an ``absent_reason`` naming them; so is a section left out of the
@@ -173,11 +181,12 @@ def _section(
 ) -> Section:
     """Run one stage, or say why not (left out, tables lacking); domain warnings become notes."""
     if name not in run.config.sections:
-        return Section(name, absent_reason=LEFT_OUT)
+        return Section(name, absent_reason=LEFT_OUT, left_out=True)
     lacking = [table for table in tables if getattr(run.dataset, table) is None]
     if lacking:
         named = " and ".join(f"the {table} table" for table in lacking)
-        return Section(name, absent_reason=f"needs {named}, which the dataset lacks")
+        reason = f"needs {named}, which the dataset lacks"
+        return Section(name, absent_reason=reason, lacking=tuple(lacking))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         built = build(run)

@@ -244,6 +244,8 @@ def _check_overrides(
 def grade_distribution(scores: pd.DataFrame) -> pd.DataFrame:
     """Managers per grade before (``computed``) and after (``final``) the overrides.
 
+    Without overrides (no ``computed_grade`` column) both count ``grade``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -255,8 +257,9 @@ def grade_distribution(scores: pd.DataFrame) -> pd.DataFrame:
     0     A         1      2
     1     B         1      0
     """
-    computed = scores["computed_grade"].value_counts(sort=False)
-    final = scores["final_grade"].value_counts(sort=False)
+    overridden = "computed_grade" in scores.columns
+    computed = scores["computed_grade" if overridden else "grade"].value_counts(sort=False)
+    final = scores["final_grade" if overridden else "grade"].value_counts(sort=False)
     frame = pd.DataFrame({"computed": computed, "final": final.reindex(computed.index)})
     return frame.rename_axis("grade").reset_index().astype({"grade": "string"})
 

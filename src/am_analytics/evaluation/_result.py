@@ -35,12 +35,18 @@ class Section:
     notes
         What the section's computation warned about (a criterion left out, a
         part skipped), in the words of the warning.
+    lacking
+        The tables the section needs and the dataset lacks (empty otherwise).
+    left_out
+        Whether the configuration's ``sections`` left the section out.
     """
 
     name: str
     frames: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     absent_reason: str | None = None
     notes: tuple[str, ...] = ()
+    lacking: tuple[str, ...] = ()
+    left_out: bool = False
 
     @property
     def present(self) -> bool:
@@ -145,7 +151,84 @@ class Evaluation:
 
         return write_json(self, path)
 
-    def write(self, out_dir: str | Path, *, formats: Iterable[str] = ("csv", "json")) -> list[Path]:
+    def to_html(
+        self, path: str | Path, *, language: str | None = None, managers: list[str] | None = None
+    ) -> Path:
+        """Write the evaluation as one self-contained HTML report to ``path``, atomically.
+
+        The page opens with an executive summary (headline figures against
+        the previous period, the grade and score distributions, the top of
+        the ranking, who rose and who fell, the risks: goals off track,
+        complaints overdue, clients slipping from the top segments), then a
+        part per section (absent ones say why), then a card per scored
+        manager for a 1:1 review (criteria against the team median, rank
+        trend with its interval, goal burn-up, portfolio, satisfaction,
+        skill gaps, courses, next actions), each starting a new printed page.
+        Figures are inline SVG with their text as text; the CSS and the few
+        lines of JS that sort tables are inline, so the file needs no
+        network. Text from the data is escaped.
+
+        Parameters
+        ----------
+        path
+            The ``.html`` file to write.
+        language
+            ``"zh"`` or ``"en"``: the report's words, numbers and dates;
+            default: ``config.language``.
+        managers
+            Only these managers' cards (no summary or sections): a manager's
+            own review pack.
+
+        Raises
+        ------
+        ConfigError
+            For a language without a message catalogue.
+        OutputPathError
+            If ``path`` is a folder or cannot be written.
+        """
+        from ..report import write_html
+
+        return write_html(self, path, language=language, managers=managers)
+
+    def to_excel(self, path: str | Path, *, language: str | None = None) -> Path:
+        """Write the evaluation as an Excel workbook to ``path``, replacing it atomically.
+
+        The first sheet (``说明`` / ``About``) names the period, ``as_of``
+        and the library version and lists every sheet; then comes a sheet per
+        frame of the present sections, in section order, and a sheet per
+        scored manager (``M0020 闫浩然``) with that manager's rows of every
+        per-manager frame. Cells are typed (numbers with number formats,
+        dates as dates, empty for NaN), headers bold and frozen, columns
+        filtered and sized; the grade and score distributions get bar charts.
+        Text a spreadsheet would run as a formula is written behind an
+        apostrophe, as in :meth:`to_csv`.
+
+        Parameters
+        ----------
+        path
+            The ``.xlsx`` file to write.
+        language
+            ``"zh"`` or ``"en"``, for the sheet names, headers and titles;
+            default: ``config.language``.
+
+        Raises
+        ------
+        ConfigError
+            For a language without a message catalogue.
+        OutputPathError
+            If ``path`` does not end in ``.xlsx``, is a folder, or cannot be written.
+        """
+        from ..report import write_excel
+
+        return write_excel(self, path, language=language)
+
+    def write(
+        self,
+        out_dir: str | Path,
+        *,
+        formats: Iterable[str] = ("html", "xlsx", "csv", "json"),
+        language: str | None = None,
+    ) -> list[Path]:
         """Write the evaluation's files and ``manifest.json`` into ``out_dir``, atomically.
 
         The folder is filled beside ``out_dir`` under a hidden name and then
@@ -159,8 +242,13 @@ class Evaluation:
             The folder to write; created, or replaced when it holds an earlier
             evaluation.
         formats
-            ``"csv"`` (one file per frame, as :meth:`to_csv`) and ``"json"``
-            (``evaluation.json``, as :meth:`to_json`).
+            Any of ``"html"`` (``report.html``, as :meth:`to_html`),
+            ``"xlsx"`` (``evaluation.xlsx``, as :meth:`to_excel`), ``"csv"``
+            (one file per frame, as :meth:`to_csv`) and ``"json"``
+            (``evaluation.json``, as :meth:`to_json`); default: all four.
+        language
+            The language of the HTML and Excel files; default:
+            ``config.language``.
 
         Returns
         -------
@@ -170,7 +258,8 @@ class Evaluation:
             ``previous_period``, ``as_of``, ``config``
             (:meth:`EvaluationConfig.to_dict`), ``inputs`` (per table:
             source, sha256, rows read, kept and rejected), ``overrides``,
-            ``seconds_per_stage`` and ``files``.
+            ``seconds_per_stage`` (each section's computation),
+            ``seconds_per_format`` (each format's writing) and ``files``.
 
         Raises
         ------
@@ -182,7 +271,7 @@ class Evaluation:
         """
         from ..report import write_folder
 
-        return write_folder(self, out_dir, formats=formats, manifest_file=True)
+        return write_folder(self, out_dir, formats=formats, manifest_file=True, language=language)
 
     @staticmethod
     def json_schema() -> dict[str, Any]:

@@ -16,11 +16,15 @@ from ..periods import period_window
 from ..scoring import default_scorecard, score_managers, sensitivity
 from ._config import EvaluationConfig
 from ._overrides import applied_overrides, apply_overrides, grade_distribution
+from ._summary import summary
 
 Frames = dict[str, pd.DataFrame]
 
 #: The columns of the sensitivity analysis kept beside the scores.
 INTERVAL_COLUMNS = ["median_rank", "rank_p05", "rank_p95", "p_same_grade"]
+
+#: How many of the segment rules' first segments count as the top ones (Champions, Loyal).
+TOP_SEGMENTS = 2
 
 #: How a manager's rank moved since the previous period ("new": not scored then).
 MOVEMENTS = ["rose", "fell", "unchanged", "new", "not scored"]
@@ -37,6 +41,7 @@ class Run:
     config: EvaluationConfig
     overrides: pd.DataFrame | None = None
     frames: Frames = field(default_factory=dict)
+    previous_scores: pd.DataFrame | None = None
 
     def period_end(self, period: pd.Period) -> pd.Timestamp:
         """The last day of ``period`` counted: its end, or ``as_of`` inside it."""
@@ -52,21 +57,36 @@ def scores(run: Run) -> Frames:
     """The period's scores, rank intervals and the change against the previous period."""
     card = run.config.scorecard
     table = score_managers(run.dataset, period=run.period, scorecard=card, as_of=run.as_of)
-    previous = _previous_scores(run)
+    run.previous_scores = previous = _previous_scores(run)
     change = score_change(table, previous)
-    frames = {
-        "scores": table,
+    frames = {"scores": table}
+    if run.overrides is not None:
+        grades = (card or default_scorecard()).grading.grades
+        table = apply_overrides(table, overrides=run.overrides, period=run.period, grades=grades)
+        frames = {"scores": table, "overrides": applied_overrides(table)}
+    return {
+        **frames,
+        "grade_distribution": grade_distribution(table),
+        "score_distribution": score_distribution(table["score"]),
         "rank_intervals": _rank_intervals(run, table),
         "score_change": change,
         "movers": movers(change, size=run.config.summary_size),
     }
-    if run.overrides is not None:
-        grades = (card or default_scorecard()).grading.grades
-        table = apply_overrides(table, overrides=run.overrides, period=run.period, grades=grades)
-        frames["scores"] = table
-        frames["grade_distribution"] = grade_distribution(table)
-        frames["overrides"] = applied_overrides(table)
-    return frames
+
+
+def score_distribution(score: pd.Series, *, width: float = 10.0) -> pd.DataFrame:
+    """Managers per score band of ``width`` points from 0 to 100 (the last band holds 100).
+
+    Examples
+    --------
+    >>> score_distribution(pd.Series([5.0, 10.0, 99.0, 100.0, np.nan]), width=50)
+       band_start  band_end  managers
+    0         0.0      50.0         2
+    1        50.0     100.0         2
+    """
+    edges = np.arange(0.0, 100.0 + width, width)
+    counts, _ = np.histogram(score.dropna().to_numpy(dtype=np.float64), bins=edges)
+    return pd.DataFrame({"band_start": edges[:-1], "band_end": edges[1:], "managers": counts})
 
 
 def _previous_scores(run: Run) -> pd.DataFrame | None:
@@ -133,7 +153,7 @@ def movers(change: pd.DataFrame, *, size: int) -> pd.DataFrame:
 
 
 def teams(run: Run) -> Frames:
-    """The period's scores rolled up per team, best mean first."""
+    """The period's scores per team (best mean first) and each team's median normalised criteria."""
     table = run.frames["scores"]
     grouped = table.groupby("team", observed=True, dropna=False)
     rollup = pd.DataFrame(
@@ -147,7 +167,12 @@ def teams(run: Run) -> Frames:
     )
     grades = pd.crosstab(table["team"], table["grade"]).add_prefix("grade_")
     rollup = rollup.join(grades).fillna({c: 0 for c in grades.columns})
-    return {"teams": rollup.sort_values("mean_score", ascending=False)}
+    norms = [c for c in table.columns if c.endswith("_norm")]
+    medians = table[table["active"]].groupby("team", observed=True)[norms].median()
+    return {
+        "teams": rollup.sort_values("mean_score", ascending=False),
+        "team_criteria": medians.rename(columns=lambda c: c.removesuffix("_norm")),
+    }
 
 
 def rating_quality(run: Run) -> Frames | str:
@@ -169,12 +194,21 @@ def goal_tracking(run: Run) -> Frames:
     status = goals.goal_status(data, as_of=run.as_of, options=config.attainment)
     return {
         "goal_status": status,
+        "goals_off_track": goals_off_track(status, run=run),
         "goal_distribution": goals.attainment_distribution(status, period=run.period),
         "team_goals": goals.team_rollup(data, as_of=run.as_of),
         "goal_adjustments": goals.recommend_adjustments(
             data, as_of=run.as_of, policy=config.adjustment
         ),
     }
+
+
+def goals_off_track(status: pd.DataFrame, *, run: Run) -> pd.DataFrame:
+    """The goals of the evaluated period off track on ``as_of``, the furthest behind first."""
+    window = period_window(run.period, as_of=run.as_of)
+    overlaps = (status["period_start"] < window.end) & (status["period_end"] >= window.start)
+    off = status[overlaps & status["status"].eq("off_track").fillna(False)]
+    return off.sort_values("attainment").reset_index(drop=True)
 
 
 def client_segments(run: Run) -> Frames:
@@ -188,9 +222,33 @@ def client_segments(run: Run) -> Frames:
         "segment_summary": segments.segment_summary(clients),
         "segment_migration": moves.counts,
         "segment_migration_rates": moves.rates,
+        "slipping_clients": slipping_clients(before, clients),
         "portfolios": segments.portfolio(clients, clients=run.dataset.clients),
         "service_plan": segments.service_plan(clients, as_of=run.as_of, policy=policy),
     }
+
+
+def slipping_clients(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Clients in a top segment at the previous period's end and out of them now, richest first.
+
+    The top segments are the first two of the segment rules (Champions and
+    Loyal by default); a client who left the snapshot is ``segment`` missing.
+    """
+    top = list(before["segment"].cat.categories[:TOP_SEGMENTS])
+    was_top = before.index[before["segment"].isin(top).to_numpy()]
+    now = after["segment"].reindex(was_top)
+    slipped = was_top[~now.isin(top).to_numpy()]
+    frame = pd.DataFrame(
+        {
+            "name": before.loc[slipped, "name"],
+            "manager_id": before.loc[slipped, "manager_id"],
+            "previous_segment": before.loc[slipped, "segment"],
+            "segment": after["segment"].reindex(slipped),
+            "monetary": before.loc[slipped, "monetary"],
+        },
+        index=slipped,
+    )
+    return frame.sort_values("monetary", ascending=False)
 
 
 def _segment_clients(run: Run, period: pd.Period) -> pd.DataFrame:
@@ -285,4 +343,5 @@ STAGES: tuple[tuple[str, tuple[str, ...], Callable[[Run], Frames | str]], ...] =
     ("feedback", ("feedback",), complaints),
     ("training", ("training",), training),
     ("development", ("ratings",), careers),
+    ("summary", (), summary),
 )
