@@ -55,21 +55,28 @@ def test_summary_counts_match_the_library(sample_run: Result) -> None:
 
 
 def test_report_is_written_under_the_period(sample_run: Result, reports: Path) -> None:
-    """OUT/2026Q3 holds a CSV per frame, evaluation.json and the manifest it lists."""
+    """OUT/2026Q3 holds the HTML and Excel report, a CSV per frame, the JSON and the manifest."""
     folder = reports / "2026Q3"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert (manifest["period"], manifest["as_of"]) == ("2026Q3", "2026-11-15")
     assert sorted(p.name for p in folder.iterdir()) == sorted(manifest["files"])
-    assert {"scores.csv", "evaluation.json", "manifest.json"} <= set(manifest["files"])
+    assert {
+        "report.html",
+        "evaluation.xlsx",
+        "scores.csv",
+        "evaluation.json",
+        "manifest.json",
+    } <= set(manifest["files"])
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page and 'id="manager-M0020"' in page
     assert f"report written to {folder} ({len(manifest['files'])} files)" in sample_run.output
 
 
 def test_manager_writes_that_managers_view(sample_run: Result, tmp_path: Path) -> None:
-    """--manager M0020 writes its rows of every per-manager frame, as CSV and manager.json."""
+    """--manager M0020 writes its card, and its rows of every per-manager frame as CSV and JSON."""
     out = tmp_path / "reports"
-    result = runner.invoke(
-        app, ["evaluate", str(sample_dir()), "--out", str(out), "--manager", "M0020"]
-    )
+    options = ["--out", str(out), "--manager", "M0020", "--format", "html,csv,json"]
+    result = runner.invoke(app, ["evaluate", str(sample_dir()), *options])
     assert result.exit_code == EXIT_OK, result.output
     folder = out / "2026Q3-M0020"
     scores = pd.read_csv(folder / "scores.csv", encoding="utf-8-sig")
@@ -79,6 +86,8 @@ def test_manager_writes_that_managers_view(sample_run: Result, tmp_path: Path) -
     assert sorted(f"{name}.csv" for name in document["frames"]) == sorted(
         p.name for p in folder.glob("*.csv")
     )
+    card = (folder / "card.html").read_text(encoding="utf-8")
+    assert re.findall(r'id="manager-(M\d+)"', card) == ["M0020"]
     assert not (out / "2026Q3" / "manifest.json").exists()  # only the manager's view
 
 
@@ -94,13 +103,13 @@ def test_unknown_manager_exits_2(tmp_path: Path) -> None:
 
 
 def test_unknown_format_exits_2_before_any_work(tmp_path: Path) -> None:
-    """--format html: exit 2 naming the known formats, before loading; no folder created."""
+    """--format pdf: exit 2 naming the known formats, before loading; no folder created."""
     out = tmp_path / "reports"
     result = runner.invoke(
-        app, ["evaluate", str(sample_dir()), "--out", str(out), "--format", "csv,html"]
+        app, ["evaluate", str(sample_dir()), "--out", str(out), "--format", "csv,pdf"]
     )
     assert result.exit_code == EXIT_UNUSABLE, result.output
-    assert "unknown --format 'html'; the formats known are csv, json" in result.output
+    assert "unknown --format 'pdf'; the formats known are html, xlsx, csv, json" in result.output
     assert "as of" not in result.output  # the data was not even read
     assert not out.exists()
 
@@ -181,3 +190,36 @@ def test_override_without_reason_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_UNUSABLE
     assert "row 1, column reason: no reason" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def test_lang_en_writes_the_english_report(tmp_path: Path) -> None:
+    """--lang en: the HTML is English; --lang fr exits 2 before loading."""
+    out = tmp_path / "reports"
+    args = ["evaluate", str(sample_dir()), "--out", str(out), "--format", "html"]
+    result = runner.invoke(app, [*args, "--lang", "en"])
+    assert result.exit_code == EXIT_OK, result.output
+    page = (out / "2026Q3" / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page and "Account manager quarterly evaluation" in page
+    refused = runner.invoke(app, [*args, "--lang", "fr", "--out", str(tmp_path / "fr")])
+    assert refused.exit_code == EXIT_UNUSABLE, refused.output
+    assert "report language must be one of zh, en, not 'fr'" in refused.output
+    assert "as of" not in refused.output and not (tmp_path / "fr").exists()
+
+
+def test_config_file_sets_the_report(tmp_path: Path) -> None:
+    """--config: the language and sections of the file are used; a bad key exits 2."""
+    config = tmp_path / "evaluation.toml"
+    config.write_text(
+        '[report]\nlanguage = "en"\nsections = ["data_quality", "scores"]\n', encoding="utf-8"
+    )
+    out = tmp_path / "reports"
+    args = ["evaluate", str(sample_dir()), "--out", str(out), "--format", "html,json"]
+    result = runner.invoke(app, [*args, "--config", str(config)])
+    assert result.exit_code == EXIT_OK, result.output
+    page = (out / "2026Q3" / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in page
+    assert "left out by the configuration (report.sections)" in page
+    config.write_text('[report]\nlangauge = "en"\n', encoding="utf-8")
+    bad = runner.invoke(app, [*args, "--config", str(config)])
+    assert bad.exit_code == EXIT_UNUSABLE, bad.output
+    assert "unknown key 'langauge' in [report]" in bad.output

@@ -33,6 +33,7 @@ MANIFEST_KEYS = [
     "inputs",
     "overrides",
     "seconds_per_stage",
+    "seconds_per_format",
     "files",
 ]
 
@@ -44,7 +45,7 @@ def evaluation() -> Evaluation:
 
 @pytest.fixture(scope="module")
 def written(evaluation: Evaluation, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample evaluation written once, in both formats."""
+    """The sample evaluation written once, in every format."""
     folder = tmp_path_factory.mktemp("written") / "report"
     evaluation.write(folder)
     return folder
@@ -202,6 +203,7 @@ def test_manifest_records_inputs_config_and_timings(evaluation: Evaluation, writ
     assert manifest["config"] == json.loads(json.dumps(CONFIG.to_dict()))
     assert manifest["config"]["sensitivity_draws"] == 100
     assert list(manifest["seconds_per_stage"]) == [s.name for s in evaluation.sections]
+    assert list(manifest["seconds_per_format"]) == ["html", "xlsx", "csv", "json"]
     assert manifest["overrides"] == []
     assert (manifest["period"], manifest["as_of"]) == ("2026Q3", "2026-11-15")
     on_disk = sorted(p.name for p in written.iterdir())
@@ -247,12 +249,12 @@ def test_a_rerun_replaces_the_folder(evaluation: Evaluation, tmp_path: Path) -> 
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
 
 
-@pytest.mark.parametrize("formats", [("csv", "html"), ("xlsx",), ()])
+@pytest.mark.parametrize("formats", [("csv", "pdf"), ("docx",), ()])
 def test_an_unknown_format_is_a_config_error(
     evaluation: Evaluation, tmp_path: Path, formats: tuple[str, ...]
 ) -> None:
-    """Only csv and json are written here; the message names them. Nothing is written."""
-    with pytest.raises(ConfigError, match=r"formats known are csv, json"):
+    """An unknown (or no) format: the message names the known ones. Nothing is written."""
+    with pytest.raises(ConfigError, match=r"formats known are html, xlsx, csv, json"):
         evaluation.write(tmp_path / "report", formats=formats)
     assert not (tmp_path / "report").exists()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,35 @@ def console() -> Console:
 def status(message: str) -> contextlib.AbstractContextManager[object]:
     """A spinner on standard error while a long step runs."""
     return Console(stderr=True).status(message)
+
+
+@contextlib.contextmanager
+def stage_progress(description: str, *, total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar of ``total`` stages on standard error; yields ``advance(stage_name)``.
+
+    Each call names the stage starting and completes the one before it.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        started = False
+
+        def advance(stage: str) -> None:
+            nonlocal started
+            progress.update(
+                task, advance=1 if started else 0, description=f"{description}: {stage}"
+            )
+            started = True
+
+        yield advance
+        progress.update(task, completed=total)
 
 
 def today() -> pd.Timestamp:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +11,15 @@ from rich.markup import escape
 
 from ._app import exit_for_rejects
 from ._options import AnalysisAsOf, DataFolder
-from ._output import analysis_date, console, count, status, today, warnings_shown
+from ._output import (
+    analysis_date,
+    console,
+    count,
+    stage_progress,
+    status,
+    today,
+    warnings_shown,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,8 +47,23 @@ def evaluate(
     ] = Path("reports"),
     format: Annotated[
         str,
-        typer.Option("--format", help="Formats to write, comma-separated: csv, json."),
-    ] = "csv,json",
+        typer.Option("--format", help="Formats to write, comma-separated: html, xlsx, csv, json."),
+    ] = "html,xlsx,csv,json",
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            help="Evaluation configuration (TOML; write one with `am-analytics config init`). "
+            "Default: the library's defaults."
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the HTML and Excel report: zh or en. Default: the "
+            "configuration's (zh).",
+        ),
+    ] = None,
     as_of: AnalysisAsOf = None,
     manager: Annotated[
         str | None,
@@ -70,9 +92,13 @@ def evaluate(
     """
     from ..dataset import load
     from ..evaluation import evaluate as evaluate_quarter
-    from ..evaluation import read_overrides
+    from ..evaluation import load_evaluation_config, read_overrides
+    from ..evaluation._config import SECTIONS
+    from ..report import messages, write_manager
 
     formats = _formats(format)
+    settings = load_evaluation_config(config) if config is not None else None
+    language = messages(lang).language if lang is not None else None  # checked before the work
     decided = read_overrides(overrides) if overrides is not None else None
     screen = console()
     with status(f"Reading and validating {directory} ..."):
@@ -82,19 +108,16 @@ def evaluate(
     # a manager view sits beside the report, not in it: the report folder is replaced whole
     folder = out / (str(quarter) if manager is None else f"{quarter}-{manager}")
     _check_folder(folder, directory)
-    stages = Console(stderr=True).status(f"Evaluating {quarter} ...")
-    with stages as shown, warnings_shown(screen):
+    progress = stage_progress(f"Evaluating {quarter}", total=len(SECTIONS))
+    with progress as advance, warnings_shown(screen):
         evaluation = evaluate_quarter(
-            data,
-            period=quarter,
-            as_of=when,
-            overrides=decided,
-            progress=lambda stage: shown.update(f"Evaluating {quarter}: {stage} ..."),
+            data, period=quarter, config=settings, as_of=when, overrides=decided, progress=advance
         )
-    if manager is not None:
-        written = _write_manager(evaluation, manager, folder, formats)
-    else:
-        written = evaluation.write(folder, formats=formats)
+    with status(f"Writing {', '.join(formats)} to {folder} ..."):
+        if manager is not None:
+            written = write_manager(evaluation, manager, folder, formats=formats, language=language)
+        else:
+            written = evaluation.write(folder, formats=formats, language=language)
     _print_summary(screen, evaluation)
     if data.is_clean:
         screen.print("no rows rejected")
@@ -107,7 +130,7 @@ def _formats(option: str) -> tuple[str, ...]:
     from ..report._files import check_formats
 
     names = [name.strip() for name in option.split(",") if name.strip()]
-    return check_formats(names, option="--format", example="--format csv,json")
+    return check_formats(names, option="--format", example="--format html,csv")
 
 
 def _quarter(screen: Console, period: str | None, as_of: pd.Timestamp) -> pd.Period:
@@ -138,33 +161,6 @@ def _check_folder(folder: Path, data: Path) -> None:
         check_output_folder(folder, inputs=[data])
 
 
-def _write_manager(
-    evaluation: Evaluation, manager_id: str, folder: Path, formats: tuple[str, ...]
-) -> list[Path]:
-    """Write one manager's frames (CSV files, ``manager.json``) into ``folder``, atomically."""
-    from ..io._writing import check_output_folder, replacing_folder, write_csv
-    from ..report._files import frame_document, keeps_index
-
-    frames = evaluation.manager(manager_id)
-    names = [f"{name}.csv" for name in frames] if "csv" in formats else []
-    names += ["manager.json"] if "json" in formats else []
-    check_output_folder(folder, names=names)
-    with replacing_folder(folder) as temporary:
-        if "csv" in formats:
-            for name, frame in frames.items():
-                write_csv(frame, temporary / f"{name}.csv", index=keeps_index(frame))
-        if "json" in formats:
-            document = {
-                "manager_id": manager_id,
-                "period": str(evaluation.period),
-                "as_of": f"{evaluation.as_of:%Y-%m-%d}",
-                "frames": {name: frame_document(frame) for name, frame in frames.items()},
-            }
-            text = json.dumps(document, ensure_ascii=False, allow_nan=False, default=str)
-            (temporary / "manager.json").write_text(text + "\n", encoding="utf-8")
-    return [folder / name for name in names]
-
-
 def _print_summary(screen: Console, evaluation: Evaluation) -> None:
     """Managers scored, grade counts, the top and bottom of the ranking, absent sections."""
     scores = evaluation.frames()["scores"]
@@ -174,7 +170,8 @@ def _print_summary(screen: Console, evaluation: Evaluation) -> None:
         f"{evaluation.period}: {count(len(ranked), 'manager')} scored; grades "
         + ", ".join(f"{grade} {n}" for grade, n in grades.items() if n)
     )
-    distribution = evaluation.frames().get("grade_distribution")
+    frames = evaluation.frames()
+    distribution = frames.get("grade_distribution") if "overrides" in frames else None
     if distribution is not None:
         screen.print(
             "grades before -> after the overrides: "

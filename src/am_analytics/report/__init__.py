@@ -6,7 +6,16 @@ The report reads an evaluation's frames and never recomputes them. The
 ``DataFrame.to_excel`` hands over to ``pandas.io``.
 """
 
-from ._files import FORMATS, check_formats, json_schema, write_folder, write_json
+from ._excel import write_excel
+from ._files import (
+    FORMATS,
+    check_formats,
+    json_schema,
+    write_folder,
+    write_json,
+    write_manager,
+)
+from ._html import render_html, write_html
 from ._messages import Messages, messages
 from ._notebook import evaluation_html
 
@@ -17,6 +26,10 @@ __all__ = [
     "evaluation_html",
     "json_schema",
     "messages",
+    "render_html",
+    "write_excel",
     "write_folder",
+    "write_html",
     "write_json",
+    "write_manager",
 ]

@@ -9,6 +9,7 @@ complete in either language.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,22 @@ from ..errors import AmAnalyticsError, ConfigError
 
 #: The languages a report can be written in; the first is the default.
 LANGUAGES: Final = ("zh", "en")
+
+#: Labels of columns named by data: ``(pattern, catalogue key)``; the pattern's
+#: named group fills the key's field (``column_pattern.clients_segment =
+#: "客户数：{segment}"``). Exact ``column.<name>`` entries are looked up first.
+COLUMN_PATTERNS: Final = (
+    (re.compile(r"(?P<criterion>.+)_value"), "criterion_value"),
+    (re.compile(r"(?P<criterion>.+)_norm"), "criterion_norm"),
+    (re.compile(r"(?P<criterion>.+)_contribution"), "criterion_contribution"),
+    (re.compile(r"clients_tier_(?P<tier>.+)"), "clients_tier"),
+    (re.compile(r"revenue_tier_(?P<tier>.+)"), "revenue_tier"),
+    (re.compile(r"clients_value_(?P<tier>.+)"), "clients_value_tier"),
+    (re.compile(r"revenue_value_(?P<tier>.+)"), "revenue_value_tier"),
+    (re.compile(r"clients_(?P<segment>.+)"), "clients_segment"),
+    (re.compile(r"revenue_(?P<segment>.+)"), "revenue_segment"),
+    (re.compile(r"grade_(?P<grade>.+)"), "grade_count"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +111,30 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, 
             yield from _flatten(value, f"{prefix}{key}.")
         else:
             yield f"{prefix}{key}", str(value)
+
+
+def column_label(name: str, words: Messages) -> str:
+    """The header of a column: ``column.<name>``, a ``column_pattern``, or the name itself.
+
+    Examples
+    --------
+    >>> from am_analytics.report import messages
+    >>> words = messages("zh")
+    >>> column_label("score", words), column_label("clients_Champions", words)
+    ('综合得分', '客户数：冠军客户')
+    >>> column_label("no_such_column", words)
+    'no_such_column'
+    """
+    label = words.get(f"column.{name}", "")
+    if label:
+        return label
+    for pattern, key in COLUMN_PATTERNS:
+        match = pattern.fullmatch(name)
+        if match is None or f"column_pattern.{key}" not in words.entries:
+            continue
+        fields = {
+            field: words.get(f"column.{value}", words.get(f"value.{value}", value))
+            for field, value in match.groupdict().items()
+        }
+        return words(f"column_pattern.{key}", **fields)
+    return name
