@@ -229,7 +229,7 @@ def _write_format(evaluation: Evaluation, name: str, folder: Path, *, language: 
 
         write_html(evaluation, folder / HTML_NAME, language=language)
     elif name == "xlsx":
-        from ._excel import write_excel  # openpyxl too
+        from ._excel import write_excel  # XlsxWriter too
 
         write_excel(evaluation, folder / XLSX_NAME, language=language)
     elif name == "csv":
