@@ -35,6 +35,7 @@ def test_sample_exits_0_and_says_what_it_chose(sample_run: Result) -> None:
     assert "as of 2026-11-15, the last sale date" in sample_run.output
     assert "period 2026Q3, the last quarter complete on 2026-11-15" in sample_run.output
     assert "no rows rejected" in sample_run.output
+    assert "\n\n" not in sample_run.output  # off a terminal the progress bar draws nothing
 
 
 def test_summary_counts_match_the_library(sample_run: Result) -> None:

@@ -48,7 +48,10 @@ def stage_progress(description: str, *, total: int) -> Iterator[Callable[[str], 
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    screen = Console(stderr=True)
+    # off a terminal (a log, a pipe) a bar is noise: nothing is drawn
+    progress = Progress(*columns, console=screen, transient=True, disable=not screen.is_terminal)
+    with progress:
         task = progress.add_task(description, total=total)
         started = False
 
