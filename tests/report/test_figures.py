@@ -249,6 +249,43 @@ def test_radar_missing_value_is_drawn_at_the_centre_and_marked() -> None:
     assert reference.get("fill") == "none" and reference.get("stroke-dasharray")
 
 
+def test_radar_spokes_end_on_the_rim() -> None:
+    """Every spoke, dashed or not, runs from the centre to the rim's radius and no further."""
+    root = parse(radar_chart(list("abcdefg"), [0.2, None, 1, 0.5, 0.9, 0.1, 0.7], title="t"))
+    (rim,) = shapes(root, "circle", "rim")
+    radius = number(rim, "r")
+    spokes = shapes(root, "line", "spoke")
+    assert len(spokes) == 7 and len(shapes(root, "line", "missing")) == 1
+    for spoke in spokes:
+        assert (number(spoke, "x1"), number(spoke, "y1")) == (number(rim, "cx"), number(rim, "cy"))
+        length = math.hypot(
+            number(spoke, "x2") - number(spoke, "x1"), number(spoke, "y2") - number(spoke, "y1")
+        )
+        assert length == pytest.approx(radius, abs=0.15)
+
+
+def test_interval_of_one_point_is_a_tick_and_a_callable_writes_the_ticks() -> None:
+    """low == high gives one upright tick at the value; a function formats values and ticks."""
+    root = parse(
+        interval_chart(
+            ["CSAT (3 answers)"],
+            [5],
+            [5],
+            [5],
+            title="t",
+            scale=(1, 5),
+            value_format=lambda value: f"{value:.1f}★",
+        )
+    )
+    (tick,) = shapes(root, "line", "single")
+    (dot,) = shapes(root, "circle", "point")
+    assert number(tick, "x1") == number(tick, "x2") == number(dot, "cx")
+    assert number(tick, "y2") - number(tick, "y1") > 2 * number(dot, "r")
+    assert texts(root, "value-label") == ["5.0★"]
+    assert texts(root, "tick-label") == ["1.0★", "2.0★", "3.0★", "4.0★", "5.0★"]
+    assert texts(root, "category-label") == ["CSAT (3 answers)"]
+
+
 def test_radar_maximum_must_be_positive() -> None:
     """A rim at zero or below cannot scale anything."""
     with pytest.raises(ConfigError, match="maximum must be a positive number"):

@@ -127,3 +127,25 @@ def test_palette_series_differ_in_dash_as_well_as_colour() -> None:
     styles = [svg.PALETTE.style(index) for index in range(len(svg.PALETTE.series))]
     assert len({style.dash for style in styles}) == len(styles)
     assert svg.PALETTE.style(len(styles)) == styles[0]
+
+
+def test_formatted_and_tick_texts_take_a_function_but_keep_ticks_apart() -> None:
+    """A function writes values and ticks; ticks it would write alike keep their round labels."""
+    millions = lambda value: f"{value / 1e6:.1f}M"  # noqa: E731
+    assert svg.formatted(millions, np.array([2.5e6, np.nan])) == ["2.5M", ""]
+    values, labels = svg.ticks(0, 3e6, 3)
+    assert svg.tick_texts(values, labels, millions) == ["0.0M", "1.0M", "2.0M", "3.0M"]
+    assert svg.tick_texts(values, labels, "{:.0f}") == labels
+    close, close_labels = svg.ticks(1_000_000, 1_060_000, 3)
+    assert svg.tick_texts(close, close_labels, millions) == close_labels
+    with pytest.raises(ConfigError, match="cannot format"):
+        svg.formatted(lambda value: f"{value:d}", np.array([1.5]))
+
+
+def test_whisker_of_one_point_is_a_short_tick_across_it() -> None:
+    """low == high draws one line across the position, ``reach`` either side, and no caps."""
+    (tick,) = svg.whiskers(np.array([50.0]), np.array([20.0]), np.array([20.0]), "interval")
+    assert 'class="interval single"' in tick
+    assert f'x1="{50 - svg.SINGLE_PX:.1f}"' in tick and 'y1="20.0" ' in tick
+    upright = svg.whiskers(np.array([50.0]), np.array([20.0]), np.array([30.0]), "interval")
+    assert len(upright) == 3

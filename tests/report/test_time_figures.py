@@ -140,3 +140,71 @@ def test_burn_up_is_compact_by_default() -> None:
     """Small multiples: 260×140 unless asked otherwise."""
     root = parse(burn_up_chart(["a", "b"], [1, 2], 3, title="t"))
     assert (root.attrib["width"], root.attrib["height"]) == ("260", "140")
+
+
+def test_inverted_trend_has_rank_one_among_its_ticks_and_labels_inside() -> None:
+    """Ranks 6, 13, 2, 2: tick 1 is drawn, nothing below 1; labels clear the plot's edges."""
+    root = parse(trend_chart(PERIODS, [6, 13, 2, 2], title="t", invert=True, value_format="{:.0f}"))
+    ticks = [t.text or "" for t in shapes(root, "text", "tick-label")][:-4]
+    assert ticks[0] == "1" and all(int(tick) > 1 for tick in ticks[1:])
+    grid = [float(line.attrib["y1"]) for line in shapes(root, "line", "grid")]
+    assert grid[0] == min(grid)  # 1 is the highest grid line
+    xy = centres(root)
+    labels = shapes(root, "text", "value-label")
+    label_ys = [float(label.attrib["y"]) for label in labels]
+    # The lowest point (13) is labelled below it, the others above theirs.
+    assert label_ys[1] > xy[1][1]
+    assert all(y < point for y, (_, point) in zip(label_ys[::2], xy[::2], strict=True))
+    bottom = float(parse(trend_chart(PERIODS, [1, 2, 3, 4], title="t")).attrib["height"])
+    assert label_ys[1] <= bottom - 16 and min(label_ys) - 12 >= 16
+
+
+def test_trend_ticks_and_labels_use_a_callable_format() -> None:
+    """A function formats the point labels and the tick labels alike."""
+    root = parse(
+        trend_chart(
+            PERIODS, [1e6, 2e6, 3e6, 4e6], title="t", value_format=lambda v: f"{v / 1e6:g}M"
+        )
+    )
+    assert [t.text for t in shapes(root, "text", "value-label")] == ["1M", "2M", "3M", "4M"]
+    ticks = [t.text or "" for t in shapes(root, "text", "tick-label")][:-4]
+    assert ticks and all(tick.endswith("M") for tick in ticks)
+
+
+def test_burn_up_labels_the_target_at_the_end_of_its_path_in_the_callable_format() -> None:
+    """The target's end carries its words and a marker; ticks and the actual use the formatter."""
+    money = lambda value: f"{value / 1e4:,.1f}万"  # noqa: E731
+    root = parse(
+        burn_up_chart(
+            ["7月1日", "9月30日"],
+            [0, 2_740_667],
+            [0, 1_557_500],
+            title="t",
+            series_names=("实际", "预期"),
+            target_label="目标 155.8万",
+            value_format=money,
+        )
+    )
+    (target,) = shapes(root, "polyline", "target")
+    end_x, end_y = points(target)[-1]
+    (label,) = shapes(root, "text", "target-label")
+    assert label.text == "目标 155.8万"
+    assert float(label.attrib["x"]) > end_x and abs(float(label.attrib["y"]) - 4 - end_y) < 8
+    (marker,) = shapes(root, "circle", "target-end")
+    assert (float(marker.attrib["cx"]), float(marker.attrib["cy"])) == (end_x, end_y)
+    assert [t.text for t in shapes(root, "text", "value-label")] == ["274.1万"]
+    ticks = [t.text for t in shapes(root, "text", "tick-label")][:-2]
+    assert ticks[0] == "0.0万" and all((tick or "").endswith("万") for tick in ticks)
+    # The end labels sit below the legend's line and apart from each other.
+    legend_y = max(float(t.attrib["y"]) for t in shapes(root, "text", "legend"))
+    ends = [float(t.attrib["y"]) for t in shapes(root, "text", "series-0", "value-label")]
+    assert min([*ends, float(label.attrib["y"])]) - 12 > legend_y
+    assert abs(ends[0] - float(label.attrib["y"])) >= 14
+
+
+def test_burn_up_end_labels_part_when_actual_meets_target() -> None:
+    """An actual ending on its target: the two end labels are a line apart, not on each other."""
+    root = parse(burn_up_chart(["a", "b"], [0, 100], [0, 100], title="t", target_label="T 100"))
+    (label,) = shapes(root, "text", "target-label")
+    (value,) = shapes(root, "text", "value-label")
+    assert abs(float(label.attrib["y"]) - float(value.attrib["y"])) >= 16 - 0.1

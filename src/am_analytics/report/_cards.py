@@ -15,7 +15,16 @@ import pandas as pd
 
 from . import _figures as figures
 from ._messages import Messages
-from ._tables import Figure, Kind, Table, figure, is_missing, table
+from ._tables import (
+    Figure,
+    Kind,
+    Table,
+    figure,
+    finite_or_none,
+    format_value,
+    is_missing,
+    table,
+)
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluation
@@ -181,15 +190,15 @@ def _card(
         name=str(row["name"]),
         team=_text(row.get("team")),
         level=_text(ready["level"]) if ready is not None else "",
-        score=_float(row["score"]),
+        score=finite_or_none(row["score"]),
         grade=_text(row["grade"]),
         computed_grade=_text(row.get("computed_grade")),
         override_reason=_text(row.get("override_reason")),
-        rank=_float(row["rank"]),
-        rank_low=_float(interval["rank_p05"]) if interval is not None else None,
-        rank_high=_float(interval["rank_p95"]) if interval is not None else None,
-        previous_rank=_float(change["previous_rank"]) if change is not None else None,
-        score_change=_float(change["score_change"]) if change is not None else None,
+        rank=finite_or_none(row["rank"]),
+        rank_low=finite_or_none(interval["rank_p05"]) if interval is not None else None,
+        rank_high=finite_or_none(interval["rank_p95"]) if interval is not None else None,
+        previous_rank=finite_or_none(change["previous_rank"]) if change is not None else None,
+        score_change=finite_or_none(change["score_change"]) if change is not None else None,
         movement=_text(change["movement"]) if change is not None else "",
         readiness=_readiness(ready, words),
         lifted_by=_effect(row.get("lifted_by"), criteria),
@@ -202,15 +211,6 @@ def _card(
 def _text(value: object) -> str:
     """A value as text, missing as empty."""
     return "" if is_missing(value) else str(value)
-
-
-def _float(value: object) -> float | None:
-    """A value as a finite float, or None."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if np.isfinite(number) else None
 
 
 def _readiness(ready: pd.Series | None, words: Messages) -> str:
@@ -291,25 +291,44 @@ def _burn_ups(manager_id: str, views: _ManagerViews, words: Messages) -> list[Fi
     goals = _period_goals(manager_id, views)
     if goals is None:
         return []
+
     date = words("format.short_date")
     drawn = []
     for _, goal in goals.head(BURN_UPS).iterrows():
         metric = words.get(f"value.{goal['metric']}", str(goal["metric"]))
+        kind = GOAL_KINDS.get(str(goal["metric"]), "number")
+
+        def written(value: float, kind: Kind = kind) -> str:
+            """A value of the goal's metric as the report's tables write it."""
+            return format_value(value, kind, words)
+
         drawn.append(
             figure(
                 figures.burn_up_chart,
                 *_burn_up_path(goal, date),
-                projection_low=_float(goal["projection_low"]),
-                projection_high=_float(goal["projection_high"]),
+                projection_low=finite_or_none(goal["projection_low"]),
+                projection_high=finite_or_none(goal["projection_high"]),
                 title=words("figure.burn_up", metric=metric),
                 series_names=(
                     words("text.actual"),
                     words("text.expected"),
                     words("text.projection"),
                 ),
+                target_label=words("text.target", value=written(float(goal["target"]))),
+                value_format=written,
+                width=320,
+                height=180,
             )
         )
     return drawn
+
+
+#: How a goal's metric is written on its burn-up (others as plain numbers).
+GOAL_KINDS: Final[dict[str, Kind]] = {
+    "sales_amount": "money",
+    "new_clients": "int",
+    "csat_mean": "score",
+}
 
 
 def _burn_up_path(goal: pd.Series, date: str) -> tuple[list[str], list[float], list[float]]:
@@ -350,9 +369,11 @@ def _satisfaction(manager_id: str, views: _ManagerViews, words: Messages) -> Fig
     rated = views.row("satisfaction", manager_id)
     if rated is None or pd.isna(rated["csat_mean"]):
         return None
+    # The number of answers says why an interval may be a single point (3 answers, all 5).
+    answers = words("text.answers", count=f"{int(rated['csat_responses']):,}")
     return figure(
         figures.interval_chart,
-        [words("value.csat_mean")],
+        [words("format.aside", text=words("value.csat_mean"), aside=answers)],
         [float(rated["csat_mean"])],
         [float(rated["csat_low"])],
         [float(rated["csat_high"])],

@@ -53,7 +53,7 @@ def bar_chart(
     values: svg.Numbers,
     *,
     title: str,
-    value_format: str = "{:.0f}",
+    value_format: svg.ValueFormat = "{:.0f}",
     highlight: object | None = None,
     horizontal: bool = False,
     empty: str = "",
@@ -72,7 +72,7 @@ def bar_chart(
     title
         The caption, kept as the figure's ``<title>``.
     value_format
-        A ``str.format`` field for the value labels.
+        A ``str.format`` field for the value labels, or a function of the value.
     highlight
         The label of one bar to stand out (e.g. the manager's own grade); the
         others are drawn lighter. Must be one of ``labels``.
@@ -140,7 +140,7 @@ def grouped_bar_chart(
     series: Mapping[str, svg.Numbers],
     *,
     title: str,
-    value_format: str = "{:.0f}",
+    value_format: svg.ValueFormat = "{:.0f}",
     empty: str = "",
     width: int | None = None,
     height: int = 220,
@@ -157,7 +157,7 @@ def grouped_bar_chart(
     title
         The caption, kept as the figure's ``<title>``.
     value_format
-        A ``str.format`` field for the value labels.
+        A ``str.format`` field for the value labels, or a function of the value.
     empty
         The message shown when no value is given.
     width, height
@@ -353,8 +353,9 @@ def radar_chart(
     Returns
     -------
     markupsafe.Markup
-        One ``<svg>`` element: ``<line class="spoke">`` from the centre to the rim,
-        one ``<polygon class="area series-j">`` per series.
+        One ``<svg>`` element: ``<line class="spoke">`` from the centre to the rim
+        (``<circle class="ring rim">``, no further), one ``<polygon class="area series-j">``
+        per series.
 
     Examples
     --------
@@ -387,8 +388,12 @@ def radar_chart(
         svg.circle(
             centre_x, centre_y, r=radius * share, cls="ring", fill="none", stroke=svg.PALETTE.grid
         )
-        for share in (0.25, 0.5, 0.75, 1.0)
+        for share in (0.25, 0.5, 0.75)
     ]
+    # The rim is drawn as dark as the spokes, so they are seen to end on it.
+    rim = svg.circle(
+        centre_x, centre_y, r=radius, cls="ring rim", fill="none", stroke=svg.PALETTE.axis
+    )
     missing = np.isnan(series[0])
     rim_x, rim_y = np.round(centre_x + radius * cos, 1), np.round(centre_y + radius * sin, 1)
     for i in range(len(names)):
@@ -398,6 +403,7 @@ def radar_chart(
                 centre_x, centre_y, rim_x[i], rim_y[i], cls=cls, stroke=svg.PALETTE.axis, dash=dash
             )
         )
+    parts.append(rim)
     for j, numbers in enumerate(series):
         share = np.clip(np.nan_to_num(numbers, nan=0.0) / maximum, 0.0, 1.0)
         xs = np.round(centre_x + radius * share * cos, 1)
@@ -431,7 +437,7 @@ def radar_chart(
                     dash=style.dash,
                 )
             )
-    parts += _spoke_labels(names, missing, centre_x, centre_y, radius + 8, cos, sin, label_room)
+    parts += _spoke_labels(names, missing, centre_x, centre_y, radius + 8, cos, sin, figure_width)
     return svg.figure("radar-chart", figure_width, figure_height, title, parts)
 
 
@@ -443,14 +449,20 @@ def _spoke_labels(
     distance: float,
     cos: svg.FloatArray,
     sin: svg.FloatArray,
-    room: float,
+    width: int,
 ) -> list[str]:
-    """The spoke labels just outside the rim, anchored away from the chart."""
+    """The spoke labels just outside the rim, anchored away from the chart.
+
+    Each label may fill the room between its anchor and the figure's edge (both
+    edges when centred), so only labels that cannot fit are cut.
+    """
     parts = []
     for i, name in enumerate(names):
         anchor = "start" if cos[i] > 0.3 else "end" if cos[i] < -0.3 else "middle"
         x = centre_x + distance * cos[i]
         y = centre_y + distance * sin[i] + 4 + 6 * sin[i]
+        left, right = x - svg.PAD_PX, width - svg.PAD_PX - x
+        room = max(0.0, {"start": right, "end": left, "middle": 2 * min(left, right)}[anchor])
         if missing[i]:
             cls, fill, extra = "axis-label missing", svg.PALETTE.muted, ' font-style="italic"'
         else:
@@ -474,7 +486,7 @@ def interval_chart(
     reference: float | None = None,
     reference_label: str = "",
     scale: tuple[float, float] | None = None,
-    value_format: str = "{:.2f}",
+    value_format: svg.ValueFormat = "{:.2f}",
     empty: str = "",
     width: int = 480,
     height: int | None = None,
@@ -488,7 +500,9 @@ def interval_chart(
     values
         The value per row (the dot, written at the right); ``None`` or NaN for none.
     low, high
-        The interval's bounds per row (the whisker); ``None`` or NaN for none.
+        The interval's bounds per row (the whisker); ``None`` or NaN for none. An
+        interval of one point (low == high, e.g. three answers all 5) is a short
+        upright tick; say why in the row's label (e.g. the number of answers).
     title
         The caption, kept as the figure's ``<title>``.
     reference
@@ -499,7 +513,8 @@ def interval_chart(
         The axis span ``(lo, hi)``, e.g. ``(1, 5)`` for CSAT; by default the data's.
         Points beyond it are drawn at its edge.
     value_format
-        A ``str.format`` field for the value labels.
+        A ``str.format`` field for the value labels, or a function of the value
+        (e.g. the report's number formatter), which then writes the ticks too.
     empty
         The message shown when no value is given.
     width, height
@@ -540,6 +555,7 @@ def interval_chart(
     value_room = min(max(svg.text_width(text) for text in texts) + 8, 0.2 * figure_width)
     left, right = svg.PAD_PX + label_room + 8, figure_width - svg.PAD_PX - value_room
     ticks, tick_texts = svg.ticks(*domain, 5, whole=svg.is_whole(numbers, lows, highs))
+    tick_texts = svg.tick_texts(ticks, tick_texts, value_format)
     parts = []
     for x, text in zip(svg.scaled(ticks, domain, left, right).tolist(), tick_texts, strict=True):
         parts.append(svg.line(x, top, x, rows_bottom, cls="grid", stroke=svg.PALETTE.grid))
@@ -563,7 +579,15 @@ def interval_chart(
             )
         )
     x_lows, x_highs, xs = (svg.scaled(a, domain, left, right) for a in (lows, highs, numbers))
-    parts += svg.whiskers(middles, x_lows, x_highs, "interval", horizontal=True)
+    row_height = (rows_bottom - top) / len(names)
+    parts += svg.whiskers(
+        middles,
+        x_lows,
+        x_highs,
+        "interval",
+        horizontal=True,
+        reach=min(svg.SINGLE_PX, row_height / 2),
+    )
     style = svg.PALETTE.style(0)
     for row in np.flatnonzero(np.isfinite(numbers)):
         parts.append(

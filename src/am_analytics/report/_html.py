@@ -8,18 +8,16 @@ their own labels.
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
-import pandas as pd
 
 from ..io._writing import check_output_file, replacing_file
-from ._messages import Messages, messages
+from ._messages import messages
 from ._page import build_page
-from ._tables import NUMERIC_KINDS
+from ._tables import NUMERIC_KINDS, format_value
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluation
@@ -68,53 +66,3 @@ def _template(language: str) -> jinja2.Template:
     environment.filters["cell"] = lambda value, kind: format_value(value, kind, words)
     environment.filters["numeric"] = lambda kind: kind in NUMERIC_KINDS
     return environment.get_template("page.html.j2")
-
-
-def format_value(value: object, kind: str, words: Messages) -> str:
-    """``value`` written for a reader of ``words``' language, by its kind (see ``_tables.Kind``).
-
-    Examples
-    --------
-    >>> en, zh = messages("en"), messages("zh")
-    >>> format_value(1234567.8, "money", en), format_value(1234567.8, "money", zh)
-    ('1.2M', '123.5万')
-    >>> format_value(0.1234, "share", en), format_value(-2.0, "signed", en)
-    ('12.3%', '−2.0')
-    >>> format_value(None, "int", en)
-    '–'
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    if kind == "date":
-        return words("format.date").format(d=pd.Timestamp(value))  # type: ignore[arg-type]
-    if kind == "value":
-        return words.get(f"value.{value}", str(value))
-    if kind not in NUMERIC_KINDS:
-        return str(value)
-    number = float(value)  # type: ignore[arg-type]
-    if kind == "money":
-        return _money(number, words)
-    text = {
-        "int": f"{number:,.0f}",
-        "number": f"{number:,.0f}" if abs(number) >= 1000 else f"{number:,.2f}",
-        "score": f"{number:.1f}",
-        "share": f"{number * 100:.1f}%",
-        "percent": f"{number:.1f}%",
-        "points": f"{number * 100:.1f}" + words("unit.points"),
-        "signed": f"{number:+.1f}",
-        "change": f"{number:+,.0f}",
-    }[kind]
-    return text.replace("-", "−")  # a true minus sign: a hyphen reads as a dash
-
-
-#: The large-number units, largest first: each language names those it counts in.
-MONEY_UNITS = (("billion", 1e9), ("hundred_million", 1e8), ("million", 1e6), ("ten_thousand", 1e4))
-
-
-def _money(amount: float, words: Messages) -> str:
-    """An amount in the language's large-number units (万 and 亿 in Chinese, M and B in English)."""
-    for key, size in MONEY_UNITS:
-        unit = words(f"unit.{key}")
-        if unit and abs(amount) >= size:
-            return f"{amount / size:,.1f}{unit}".replace("-", "−")
-    return f"{amount:,.0f}".replace("-", "−")

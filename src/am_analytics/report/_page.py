@@ -7,6 +7,7 @@ receive a :class:`Page` and never touch a frame.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Final
@@ -16,7 +17,7 @@ import pandas as pd
 from . import _figures as figures
 from ._cards import Card, manager_cards
 from ._messages import Messages
-from ._tables import Figure, Kind, Table, figure, table
+from ._tables import Figure, Kind, Table, figure, finite_or_none, table
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluation, Section
@@ -82,18 +83,18 @@ class Area:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """Everything the page template shows."""
+    """Everything the page template shows (a manager's own pack: the cards alone)."""
 
     language: str
     title: str
     subtitle: str
     generated: str
-    headlines: tuple[Headline, ...]
-    summary_figures: tuple[Figure, ...]
-    summary_tables: tuple[Table, ...]
-    risks: tuple[Risk, ...]
-    areas: tuple[Area, ...]
     cards: tuple[Card, ...]
+    headlines: tuple[Headline, ...] = ()
+    summary_figures: tuple[Figure, ...] = ()
+    summary_tables: tuple[Table, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    areas: tuple[Area, ...] = ()
 
 
 def build_page(evaluation: Evaluation, words: Messages, *, managers: list[str] | None) -> Page:
@@ -110,20 +111,22 @@ def build_page(evaluation: Evaluation, words: Messages, *, managers: list[str] |
         previous=evaluation.previous_period,
         as_of=words("format.date").format(d=evaluation.as_of),
     )
-    only_cards = managers is not None
-    return Page(
+    page = Page(
         language=words.language,
         title=words("report.title"),
         subtitle=subtitle,
         generated=words("text.generated", version=version),
-        headlines=() if only_cards else _headlines(frames, words),
-        summary_figures=() if only_cards else _summary_figures(frames, words),
-        summary_tables=()
-        if only_cards
-        else _summary_tables(frames, words, size=evaluation.config.summary_size),
-        risks=() if only_cards else _risks(frames, words),
-        areas=() if only_cards else tuple(_area(s, words) for s in evaluation.sections),
         cards=manager_cards(evaluation, words, managers=managers),
+    )
+    if managers is not None:
+        return page
+    return dataclasses.replace(
+        page,
+        headlines=_headlines(frames, words),
+        summary_figures=_summary_figures(frames, words),
+        summary_tables=_summary_tables(frames, words, size=evaluation.config.summary_size),
+        risks=_risks(frames, words),
+        areas=tuple(_area(s, words) for s in evaluation.sections),
     )
 
 
@@ -140,7 +143,7 @@ def _headlines(frames: dict[str, pd.DataFrame], words: Messages) -> tuple[Headli
 
 
 def _headline(measure: str, row: pd.Series, words: Messages) -> Headline:
-    value, previous, change = (_number(row[c]) for c in ("value", "previous", "change"))
+    value, previous, change = (finite_or_none(row[c]) for c in ("value", "previous", "change"))
     tone = ""
     if change and measure not in NEUTRAL:
         better = (change < 0) if measure in LOWER_IS_BETTER else (change > 0)
@@ -155,12 +158,6 @@ def _headline(measure: str, row: pd.Series, words: Messages) -> Headline:
         change=change,
         tone=tone,
     )
-
-
-def _number(value: object) -> float | None:
-    """A finite float, or None."""
-    number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
-    return None if pd.isna(number) else float(number)
 
 
 def _summary_figures(frames: dict[str, pd.DataFrame], words: Messages) -> tuple[Figure, ...]:

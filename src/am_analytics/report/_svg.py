@@ -13,7 +13,7 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -26,6 +26,9 @@ from ..errors import ConfigError
 FloatArray = npt.NDArray[np.floating[Any]]
 #: Numbers as callers hold them; ``None`` marks a missing value.
 Numbers = Sequence[float | None] | npt.NDArray[Any]
+#: How values are written: a ``str.format`` field such as ``"{:.1f}"``, or a function
+#: of the value (e.g. the report's money formatter, which writes 274.1万 or 2.7M).
+ValueFormat = str | Callable[[float], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,8 @@ MIN_HEIGHT: Final = 100
 #: The height of the figure that stands in for one with nothing to draw.
 EMPTY_HEIGHT: Final = 2 * LINE_PX
 SVG_NAMESPACE: Final = "http://www.w3.org/2000/svg"
+#: Half the length of the tick that marks an interval of one point: past a point's radius.
+SINGLE_PX: Final = 9
 
 # Characters XML 1.0 cannot hold; a name carrying one must not break the page.
 _NOT_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -133,15 +138,30 @@ def check_size(width: int, height: int) -> tuple[int, int]:
     return width, height
 
 
-def formatted(value_format: str, values: FloatArray) -> list[str]:
+def formatted(value_format: ValueFormat, values: FloatArray) -> list[str]:
     """Each value through ``value_format`` ('' for a missing one)."""
+    write = value_format.format if isinstance(value_format, str) else value_format
     try:
-        return ["" if math.isnan(v) else value_format.format(v) for v in values.tolist()]
+        return ["" if math.isnan(v) else str(write(v)) for v in values.tolist()]
     except (ValueError, IndexError, KeyError, TypeError) as error:
         raise ConfigError(
             f"value_format {value_format!r} cannot format a number ({error}); "
-            "use a str.format field such as '{:.1f}'."
+            "use a str.format field such as '{:.1f}' or a function of one float."
         ) from None
+
+
+def tick_texts(values: FloatArray, labels: list[str], value_format: ValueFormat) -> list[str]:
+    """The tick labels in ``value_format`` when it is a function, else the round ``labels``.
+
+    A format string is written for the value labels (``"{:.0f}"`` would turn
+    0.25 ticks into 0); a function says how values of a kind read (money in
+    万 or M) and writes the ticks too, unless it writes two ticks alike.
+    """
+    if isinstance(value_format, str):
+        return labels
+    texts = formatted(value_format, values)
+    # "1.0M, 1.0M, 1.0M" would tell the ticks apart by position only: keep the round labels.
+    return texts if len(set(texts)) == len(texts) else labels
 
 
 # --- text -----------------------------------------------------------------------------
@@ -423,17 +443,29 @@ def whiskers(
     cls: str,
     *,
     horizontal: bool = False,
+    reach: float = SINGLE_PX,
 ) -> list[str]:
     """A whisker with end caps at each position where both bounds are known.
 
     Whiskers stand upright at x ``positions`` between y ``lows`` and ``highs``; with
-    ``horizontal`` they lie at y ``positions`` between x ``lows`` and ``highs``.
+    ``horizontal`` they lie at y ``positions`` between x ``lows`` and ``highs``. An
+    interval of one point (low == high) is a short tick across the position
+    (``class="{cls} single"``), ``reach`` either side, wider than a point, so it
+    shows as an interval rather than as a missing one.
     """
     parts = []
     for i in np.flatnonzero(np.isfinite(lows) & np.isfinite(highs)):
         at, low, high = float(positions[i]), float(lows[i]), float(highs[i])
-        segments = [(at, low, at, high), (at - 4, low, at + 4, low), (at - 4, high, at + 4, high)]
-        for (x1, y1, x2, y2), kind in zip(segments, (cls, f"{cls} cap", f"{cls} cap"), strict=True):
+        if low == high:
+            segments, kinds = [(at - reach, low, at + reach, low)], [f"{cls} single"]
+        else:
+            segments = [
+                (at, low, at, high),
+                (at - 4, low, at + 4, low),
+                (at - 4, high, at + 4, high),
+            ]
+            kinds = [cls, f"{cls} cap", f"{cls} cap"]
+        for (x1, y1, x2, y2), kind in zip(segments, kinds, strict=True):
             if horizontal:
                 x1, y1, x2, y2 = y1, x1, y2, x2
             parts.append(line(x1, y1, x2, y2, cls=kind, stroke=PALETTE.muted))
