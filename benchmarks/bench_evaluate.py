@@ -55,7 +55,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_goals import SHAPES, prepare  # the benchmarks folder is not a package
-from timing import verdict
+from timing import MEMORY_PROBES, verdict
 
 #: The report formats measured, when the installed library writes them.
 FORMATS = ("html", "xlsx", "csv", "json")
@@ -70,21 +70,11 @@ GNU_TIME = "/usr/bin/time"
 #: Lines of a failed child's standard error kept in the output.
 ERROR_TAIL = 40
 
-SPLIT = r"""
+SPLIT = (
+    MEMORY_PROBES
+    + r"""
 import json, sys, time, tempfile
 from pathlib import Path
-
-def rss():
-    return int(open("/proc/self/statm").read().split()[1]) * 4096
-
-def peak():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM"):
-            return int(line.split()[1]) * 1024
-
-def restart_peak():
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
 
 folder, formats = sys.argv[1], sys.argv[2].split(",")
 start = rss()
@@ -119,6 +109,7 @@ print(json.dumps({
     "rejected": len(data.rejects), "scored": int(scores["score"].notna().sum()),
 }))
 """
+)
 
 
 def timed_child(command: list[str], timeout: float) -> dict[str, Any]:

@@ -29,6 +29,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).parent))
+from timing import MEMORY_PROBES  # the benchmarks folder is not a package
+
 DATA = Path(__file__).with_name(".data")
 AS_OF = "2026-11-15"
 #: size name -> (managers, clients) for am_analytics.generate; None is the sample.
@@ -39,20 +42,14 @@ SHAPES: dict[str, tuple[int, int] | None] = {
     "10m": (5_000, 1_000_000),
 }
 
-MEASURE = r"""
+MEASURE = (
+    MEMORY_PROBES
+    + r"""
 import json, sys, time
 from pathlib import Path
 import pandas as pd
 import am_analytics
 from am_analytics.goals import attainment
-
-def rss():
-    return int(open("/proc/self/statm").read().split()[1]) * 4096
-
-def peak():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM"):
-            return int(line.split()[1]) * 1024
 
 folder, how, as_of = sys.argv[1], sys.argv[2], sys.argv[3]
 if folder == "sample":
@@ -60,8 +57,7 @@ if folder == "sample":
 else:
     tables = {p.stem: pd.read_parquet(p) for p in Path(folder).glob("*.parquet")}
     data = am_analytics.from_frames(**tables, as_of=as_of)
-with open("/proc/self/clear_refs", "w") as f:  # restart the peak counter here
-    f.write("5")
+restart_peak()
 before = rss()
 started = time.perf_counter()
 if how == "attainment":
@@ -75,6 +71,7 @@ seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "extra_bytes": peak() - before, "rows": rows,
                   "sales": len(data.sales), "goals": len(data.goals)}))
 """
+)
 
 
 def prepare(size: str) -> str:

@@ -28,3 +28,20 @@ def median_seconds(run: Callable[[], T], runs: int, *, warmup: int = 1) -> tuple
 def verdict(ok: bool) -> str:
     """How a goal line reads."""
     return "PASS" if ok else "MISS"
+
+
+#: Python source that a measured child process runs first (Linux): ``rss()``, its
+#: resident size now; ``peak()``, the highest since start or since ``restart_peak()``.
+MEMORY_PROBES = r"""
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096
+
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) * 1024
+
+def restart_peak():
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+"""

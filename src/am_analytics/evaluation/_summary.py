@@ -7,21 +7,10 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pandas as pd
 
+from ..goals import ADDITIVE_METRICS
+
 if TYPE_CHECKING:
     from ._stages import Frames, Run
-
-#: Criteria whose organisation figure is the managers' total; the others are a mean per manager.
-TOTALLED: Final = frozenset(
-    {
-        "sales_amount",
-        "order_count",
-        "active_clients",
-        "new_clients",
-        "survey_count",
-        "complaint_count",
-        "overdue_count",
-    }
-)
 
 #: The columns of the headline frame.
 HEADLINE_COLUMNS: Final = ["measure", "aggregation", "value", "previous", "change"]
@@ -39,10 +28,10 @@ def summary(run: Run) -> Frames:
 
     One row per measure: ``managers_scored`` and the grade counts
     (``grade_A``, ...), then each criterion of the scores (``sales_amount``:
-    the managers' total, ``csat_adjusted``: their mean; see :data:`TOTALLED`),
-    each against the previous period, then the risks of the period (goals off
-    track, complaints overdue, clients slipping from the top segments) where
-    their sections are present.
+    the managers' total, ``csat_adjusted``: their mean; the totalled ones are
+    :data:`~am_analytics.goals.ADDITIVE_METRICS`), each against the previous
+    period, then the risks of the period (goals off track, complaints overdue,
+    clients slipping from the top segments) where their sections are present.
     """
     scores = run.frames["scores"]
     previous = run.previous_scores
@@ -86,7 +75,7 @@ def _criterion_rows(
         if not column.endswith("_value"):
             continue
         metric = column.removesuffix("_value")
-        aggregation = "total" if metric in TOTALLED else "mean"
+        aggregation = "total" if metric in ADDITIVE_METRICS else "mean"
         value = _aggregate(scores, column, aggregation)
         before = np.nan if previous is None else _aggregate(previous, column, aggregation)
         rows.append(_row(metric, aggregation, value, before))

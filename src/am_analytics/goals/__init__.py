@@ -24,11 +24,12 @@ from ._attainment import (
     register_goal_metrics,
 )
 from ._revisions import apply_adjustments
-from ._rollup import attainment_distribution, rollup_attainment, team_rollup
+from ._rollup import ADDITIVE_METRICS, attainment_distribution, rollup_attainment, team_rollup
 from ._smart import check_smart
 from ._status import goal_status, latest_status
 
 __all__ = [
+    "ADDITIVE_METRICS",
     "AdjustmentPolicy",
     "AttainmentOptions",
     "StatusThresholds",

@@ -16,7 +16,6 @@ columns named by data).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import pandas as pd
 from ..io._formulas import FORMULA_START, neutralise_formulas
 from ..io._writing import spreadsheet_safe
 from ._messages import Messages, column_label
+from ._tables import finite_or_none
 
 if TYPE_CHECKING:
     from ._cards import Card
@@ -367,17 +367,8 @@ def number_cells(numbers: Sequence[object], cells_format: str | None) -> Cells:
     >>> number_cells([0.25, None, float("inf")], PERCENT).values
     [0.25, None, None]
     """
-    values = [_finite(number) for number in numbers]
+    values = [finite_or_none(number) for number in numbers]
     return Cells(values, "float", cells_format)
-
-
-def _finite(number: object) -> float | None:
-    """A number as a finite float, or None (missing, NaN, infinite, not a number)."""
-    try:
-        value = float(number)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
 
 
 def _card_cells(values: list[object], kind: str, words: Messages) -> Cells:
