@@ -27,11 +27,20 @@ SOURCE = Path(am_analytics.__file__).parent
 #: metrics are calibrated competency scores. The package root
 #: (``am_analytics/__init__.py``, the public API) is above every floor.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("errors", "periods", "config", "schemas", "_checks", "_deprecation", "_metric_names"),
+    (
+        "errors",
+        "periods",
+        "config",
+        "schemas",
+        "_checks",
+        "_deprecation",
+        "_metric_names",
+        "_version",
+    ),
     ("io", "dataset", "_validation", "_column_reading", "_keys", "_rejects", "_schema_failures"),
     ("metrics", "ratings"),
     ("scoring", "segments", "goals", "feedback", "development", "sample"),
-    ("evaluation",),
+    ("evaluation", "model_file"),
     ("plots", "report", "store"),
     ("serve", "cli"),
 )

@@ -36,6 +36,7 @@ from .evaluation import (
 )
 from .io.aliases import header_aliases
 from .metrics import list_metrics, manager_metrics
+from .model_file import ModelFile, read_model, write_model
 from .sample import generate, load_sample
 from .schemas import ValidationRules
 from .scoring import Criterion, FittedScorecard, Scorecard, load_scorecard, score_managers
@@ -55,6 +56,7 @@ __all__ = [
     "FittedScorecard",
     "InputFileError",
     "MissingTableError",
+    "ModelFile",
     "OutputPathError",
     "Scorecard",
     "ValidationRules",
@@ -70,7 +72,9 @@ __all__ = [
     "load_sample",
     "load_scorecard",
     "manager_metrics",
+    "read_model",
     "read_overrides",
     "save",
     "score_managers",
+    "write_model",
 ]

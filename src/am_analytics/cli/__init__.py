@@ -5,7 +5,7 @@ returns. Exit codes: 0 success, 1 the data has rejected rows, 2 the input is
 unusable (missing tables or columns, unreadable files, bad options).
 """
 
-from . import evaluate, import_, sample, score, segments, validate
+from . import evaluate, import_, sample, score, segments, serve, validate
 from ._app import EXIT_OK, EXIT_REJECTS, EXIT_UNUSABLE, app, main
 from .config import app as config_app
 
@@ -18,4 +18,5 @@ app.command()(segments.segments)
 app.command()(evaluate.evaluate)
 app.command()(sample.sample)
 app.command("import")(import_.import_)
+app.command()(serve.serve)
 app.add_typer(config_app, name="config")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from ._options import AnalysisAsOf, DataFolder
 from ._output import (
+    REPLACED,
     analysis_date,
     check_output_files,
     console,
@@ -41,6 +43,14 @@ def score(
             "a table file of DIRECTORY is refused)."
         ),
     ] = None,
+    save_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-model",
+            help="Write the scorecard fitted on PERIOD to this model file (JSON, with the "
+            "period, --as-of and the SHA-256 of the input files), for a scoring service.",
+        ),
+    ] = None,
 ) -> None:
     """Score every manager of one period: rank, grade, and what lifted or held back each.
 
@@ -48,14 +58,15 @@ def score(
     period's active managers and scores them, measured to --as-of (default:
     the last sale date). Managers without a sale in the period are listed
     unscored; those who have left are named. Rows rejected while loading are
-    left out (run `validate` to see them). Exits 0 on success, 2 when the
+    left out (run `validate` to see them). --save-model writes the fitted
+    scorecard, which scores one manager as the table does. Exits 0 on success, 2 when the
     input or the scorecard cannot be used or the period has no sales.
     """
     from ..dataset import load
     from ..scoring import default_scorecard, load_scorecard, score_managers
 
     screen = console()
-    check_output_files([out], inputs=[directory, scorecard])
+    check_output_files([out, save_model], inputs=[directory, scorecard])
     card = load_scorecard(scorecard) if scorecard is not None else default_scorecard()
     with status(f"Reading and validating {directory} ..."):
         data = load(directory, as_of=as_of or today())
@@ -68,6 +79,39 @@ def score(
     _print_left_out_managers(screen, table, data, period)
     if out is not None:
         write_csv(screen, table, out, "managers")
+    if save_model is not None:
+        _save_manager_model(
+            screen, data, save_model, period=period, scorecard=scorecard, as_of=when
+        )
+
+
+def _save_manager_model(
+    screen: Console,
+    data: Dataset,
+    path: Path,
+    *,
+    period: str,
+    scorecard: Path | None,
+    as_of: pd.Timestamp,
+) -> None:
+    """Write the scorecard the table was scored with, and what it was fitted on."""
+    from ..io.files import sha256_of
+    from ..model_file import input_hashes, write_model
+    from ..periods import to_period
+    from ..scoring import fit_scorecard, load_scorecard
+
+    card = load_scorecard(scorecard) if scorecard is not None else None
+    # the same fit as the table's: its warnings were shown with the table
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = fit_scorecard(data, period=period, scorecard=card, as_of=as_of)
+    inputs = input_hashes(data)
+    if scorecard is not None:
+        inputs[scorecard.name] = sha256_of(scorecard)
+    replaced = path.exists()
+    fitted_on = {"period": str(to_period(period)), "as_of": f"{as_of:%Y-%m-%d}"}
+    write_model(fitted, path, fitted_on=fitted_on, inputs=inputs)
+    screen.print(f"manager model written to {path}{REPLACED if replaced else ''}")
 
 
 def _print_left_out_managers(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from ._options import AnalysisAsOf, DataFolder
 from ._output import (
+    REPLACED,
     SHOWN,
     analysis_date,
     check_output_files,
@@ -23,6 +25,8 @@ from ._output import (
 if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
+
+    from ..dataset import Dataset
 
 
 def segments(
@@ -42,19 +46,29 @@ def segments(
             "file (replaced if it exists)."
         ),
     ] = None,
+    save_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-model",
+            help="Write the client model (segments, tiers, value and service models fitted "
+            "on these clients) to this model file (JSON, with --as-of and the SHA-256 of the "
+            "input files), for a scoring service.",
+        ),
+    ] = None,
 ) -> None:
     """Segment the clients: RFM segment, ABC tier, value tier, expected value, next action.
 
     Prints the size and revenue of each segment as of --as-of (default: the
     last sale date), how many clients have no sale to segment, and names the
-    clients set aside because their amounts overflow. Exits 0 on success, 2
+    clients set aside because their amounts overflow. --save-model writes the
+    fitted client model, which places one client as the table does. Exits 0 on success, 2
     when the input cannot be used.
     """
     from ..dataset import load
     from ..segments import portfolio, segment_clients, segment_summary
 
     screen = console()
-    check_output_files([out, portfolios], inputs=[directory])
+    check_output_files([out, portfolios, save_model], inputs=[directory])
     with status(f"Reading and validating {directory} ..."):
         data = load(directory, as_of=as_of or today())
     when = analysis_date(screen, data, as_of)
@@ -66,6 +80,22 @@ def segments(
     for path, frame, what in ((out, table, "clients"), (portfolios, book, "managers")):
         if path is not None:
             write_csv(screen, frame, path, what)
+    if save_model is not None:
+        _save_client_model(screen, data, save_model, as_of=when)
+
+
+def _save_client_model(screen: Console, data: Dataset, path: Path, *, as_of: pd.Timestamp) -> None:
+    """Write the client model the table was made with, and what it was fitted on."""
+    from ..model_file import input_hashes, write_model
+    from ..segments import fit_client_model
+
+    # the same fit as the table's: its warnings were shown with the table
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = fit_client_model(data, as_of=as_of)
+    replaced = path.exists()
+    write_model(model, path, fitted_on={"as_of": f"{as_of:%Y-%m-%d}"}, inputs=input_hashes(data))
+    screen.print(f"client model written to {path}{REPLACED if replaced else ''}")
 
 
 def _print_unsegmented(

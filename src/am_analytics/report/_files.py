@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Final
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from .._version import library_version
 from ..errors import ConfigError
 from ..io._writing import (
     check_output_file,
@@ -49,11 +50,6 @@ def json_schema() -> dict[str, Any]:
     text = resources.files(__package__).joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
-
-
-def library_version() -> str:
-    """The installed version of am_analytics."""
-    return metadata.version("am-analytics")
 
 
 # --- the JSON document ---------------------------------------------------------------

@@ -21,7 +21,7 @@ single records and round-trips through JSON.
 from ._aggregate import topsis_rank
 from ._explain import Explanation
 from ._fitted import FittedScorecard
-from ._managers import score_managers
+from ._managers import fit_scorecard, score_managers
 from ._pca import pca_weights
 from ._scorecard import Criterion, Grading, Scorecard, default_scorecard, load_scorecard
 from ._sensitivity import Sensitivity, sensitivity
@@ -39,6 +39,7 @@ __all__ = [
     "critic_weights",
     "default_scorecard",
     "entropy_weights",
+    "fit_scorecard",
     "load_scorecard",
     "pca_weights",
     "score_managers",

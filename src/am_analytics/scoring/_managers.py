@@ -13,6 +13,7 @@ from ..errors import EmptyPeriodError, MissingTableWarning
 from ..metrics import MetricContext, get_metric, manager_metrics
 from ..periods import DateLike, PeriodLike, period_window, to_period
 from ._explain import strongest_effects
+from ._fitted import FittedScorecard
 from ._scorecard import Scorecard, default_scorecard
 
 #: The reasons ``attrs["left_out"]`` gives for managers who are not rows of the table.
@@ -81,10 +82,7 @@ def score_managers(
     {'M0018': 'has left', 'M0035': 'has left'}
     """
     card = scorecard if scorecard is not None else _available(default_scorecard(), dataset)
-    sold = _sales_per_manager(dataset, period, as_of=as_of)
-    metrics = manager_metrics(dataset, period=period, metrics=list(card.metrics), as_of=as_of)
-    active = sold.reindex(metrics.index).to_numpy() > 0
-    fitted = card.fit(metrics[active])
+    fitted, metrics, active = _fit_on_active(dataset, card, period=period, as_of=as_of)
     scored = fitted.score(metrics[active]).reindex(metrics.index)
     for metric in card.metrics:  # idle managers still show what they did
         scored.loc[~active, f"{metric}_value"] = metrics.loc[~active, metric].astype(np.float64)
@@ -99,6 +97,64 @@ def score_managers(
     table = table.iloc[order.to_numpy().argsort(kind="stable")]
     table.attrs["left_out"] = _left_out(dataset, metrics.index)
     return table
+
+
+def fit_scorecard(
+    dataset: Dataset,
+    *,
+    period: PeriodLike,
+    scorecard: Scorecard | None = None,
+    as_of: DateLike | None = None,
+) -> FittedScorecard:
+    """The scorecard :func:`score_managers` fits on the period's active managers.
+
+    Save it (``to_json``, or :func:`am_analytics.write_model`) to score single
+    managers later with :meth:`FittedScorecard.score_one` on exactly the scale
+    of the period's table.
+
+    Parameters
+    ----------
+    dataset, period, scorecard, as_of
+        As in :func:`score_managers`.
+
+    Returns
+    -------
+    FittedScorecard
+        Fitted on the managers with a sale in the period, as
+        :func:`score_managers` fits it.
+
+    Raises
+    ------
+    EmptyPeriodError
+        If nobody has a sale in the period (up to ``as_of``).
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> data = load_sample()
+    >>> fitted = fit_scorecard(data, period="2026Q3")
+    >>> table = score_managers(data, period="2026Q3")
+    >>> manager = table.iloc[0]
+    >>> record = {m: manager[f"{m}_value"] for m in fitted.scorecard.metrics}
+    >>> bool(abs(fitted.score_one(record)["score"] - manager["score"]) < 1e-9)
+    True
+    """
+    card = (
+        scorecard
+        if scorecard is not None
+        else _available(default_scorecard(), dataset, stacklevel=3)
+    )
+    return _fit_on_active(dataset, card, period=period, as_of=as_of)[0]
+
+
+def _fit_on_active(
+    dataset: Dataset, card: Scorecard, *, period: PeriodLike, as_of: DateLike | None
+) -> tuple[FittedScorecard, pd.DataFrame, np.ndarray]:
+    """The scorecard fitted on the period's active managers, the metrics, and who is active."""
+    sold = _sales_per_manager(dataset, period, as_of=as_of)
+    metrics = manager_metrics(dataset, period=period, metrics=list(card.metrics), as_of=as_of)
+    active = sold.reindex(metrics.index).to_numpy() > 0
+    return card.fit(metrics[active]), metrics, active
 
 
 def _sales_per_manager(
@@ -148,7 +204,7 @@ def _left_out(dataset: Dataset, evaluated: pd.Index) -> dict[str, str]:
     return dict(zip(out["manager_id"].astype(str), reasons.tolist(), strict=True))
 
 
-def _available(card: Scorecard, dataset: Dataset) -> Scorecard:
+def _available(card: Scorecard, dataset: Dataset, *, stacklevel: int = 4) -> Scorecard:
     """The scorecard without the criteria whose tables the dataset lacks."""
     criteria = card.criteria
     lacking = [
@@ -162,6 +218,6 @@ def _available(card: Scorecard, dataset: Dataset) -> Scorecard:
         f"the default scorecard leaves out {', '.join(lacking)} because the dataset lacks "
         "their tables; the other weights were rescaled",
         MissingTableWarning,
-        stacklevel=4,  # past the keyword-only wrapper
+        stacklevel=stacklevel,  # 4: past score_managers' keyword-only wrapper
     )
     return card.with_options(criteria=tuple(c for c in criteria if c.metric not in lacking))

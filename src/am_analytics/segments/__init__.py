@@ -14,12 +14,15 @@
 * :func:`migration` and :func:`segment_history` follow segments over time;
   :func:`portfolio` and :func:`service_plan` turn them into each manager's
   portfolio and the next action per client;
-* :func:`segment_clients` does all of it for a dataset in one call.
+* :func:`segment_clients` does all of it for a dataset in one call, through a
+  :class:`ClientModel` (:func:`fit_client_model`) that places one client
+  exactly as the batch does and round-trips through JSON.
   :func:`segment_summary` gives each segment's clients and share of revenue.
 """
 
 from ._abc import abc_tiers
 from ._bgnbd import BetaGeoModel
+from ._client_model import ClientModel, fit_client_model
 from ._clients import segment_clients
 from ._clustering import ValueSegmenter
 from ._clv import expected_value
@@ -42,6 +45,7 @@ from ._summary import segment_summary
 
 __all__ = [
     "BetaGeoModel",
+    "ClientModel",
     "ClvFitWarning",
     "GammaGammaModel",
     "Migration",
@@ -56,6 +60,7 @@ __all__ = [
     "default_segment_rules",
     "default_service_policy",
     "expected_value",
+    "fit_client_model",
     "load_segment_rules",
     "load_service_policy",
     "migration",

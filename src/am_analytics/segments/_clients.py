@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import warnings
-from typing import Final
-
-import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset
-from ..errors import ConfigError, NonFiniteValueWarning
 from ..periods import DateLike
 from ._abc import abc_tiers
-from ._clustering import ValueSegmenter
-from ._clv import expected_value
-from ._features import client_features, rfm_summary
+from ._client_model import ABC_SHARES, ClientModel, _as_of, client_frames
 from ._rfm import RFMScorer
-from ._rules import SegmentRules, rfm_segments
-from ._service import ServicePolicy, service_plan
+from ._rules import SegmentRules
+from ._service import ServicePolicy
 
 
 def segment_clients(
@@ -68,6 +61,10 @@ def segment_clients(
         without any sale up to ``as_of`` are not rows either (they are the
         clients table's ids missing from the index).
 
+        The segments, tiers, values and plan come from a :class:`ClientModel`
+        fitted on these clients (:func:`fit_client_model` returns it), so a
+        saved model places any one of them exactly as this table does.
+
     Examples
     --------
     >>> from am_analytics import load_sample
@@ -75,54 +72,21 @@ def segment_clients(
     >>> clients.loc["C000001", ["segment", "tier", "service_level"]].tolist()
     ['Champions', 'B', 'key_account']
     """
-    when = as_of if as_of is not None else dataset.as_of
-    if when is None:
-        raise ConfigError("segment_clients needs as_of: the dataset has none; pass as_of=...")
-    features = client_features(dataset.sales, as_of=when)
-    summary = rfm_summary(dataset.sales, as_of=when)
-    left_out = _not_finite(features, summary)
-    features = features.drop(index=list(left_out))
-    summary = summary.drop(index=list(left_out), errors="ignore")
-    scorer = scorer if scorer is not None else RFMScorer().fit(features)
-    segments = rfm_segments(scorer.transform(features), rules=rules)
-    tiers = abc_tiers(features)
-    values = ValueSegmenter(k=value_tiers).fit(features).labels(features)
-    worth = expected_value(summary, horizon_days=horizon_days)
+    when = _as_of(dataset, as_of, caller="segment_clients")
+    features, summary, left_out = client_frames(dataset, as_of=when)
+    # the batch is the fitted model applied to its own clients: one client placed
+    # by a saved model gets exactly the row it has here
+    model = ClientModel(
+        rules=rules,
+        policy=policy,
+        value_tiers=value_tiers,
+        horizon_days=horizon_days,
+        scorer=scorer,
+    ).fit(features, summary)
+    placed = model.transform(ClientModel.inputs(features, summary), as_of=when)
     owners = dataset.clients.set_index("client_id")[["name", "manager_id"]]
-    table = pd.concat(
-        [owners.reindex(features.index), features, segments, tiers, values], axis=1
-    ).join(worth)
-    plan = service_plan(table, as_of=when, policy=policy)
-    table = pd.concat([table, plan], axis=1)
+    share = abc_tiers(features, shares=ABC_SHARES)["cumulative_share"]
+    table = pd.concat([owners.reindex(features.index), features, placed], axis=1)
+    table.insert(list(table.columns).index("tier") + 1, "cumulative_share", share)
     table.attrs["left_out"] = left_out
     return table
-
-
-#: Clients named in a warning before "and N more".
-_SHOWN_CLIENTS: Final = 5
-
-
-def _not_finite(features: pd.DataFrame, summary: pd.DataFrame) -> dict[str, str]:
-    """The clients with an infinite feature, and which; warns when there are any."""
-    named = pd.Series("", index=features.index, dtype=object)
-    for frame in (features, summary):
-        for column in frame.select_dtypes("number").columns:
-            infinite = frame.index[np.isinf(frame[column].to_numpy(dtype=np.float64))]
-            if len(infinite):
-                before = named.loc[infinite]
-                named.loc[infinite] = np.where(before == "", column, before + ", " + column)
-    named = named[named != ""]
-    if named.empty:
-        return {}
-    reasons = named + " not finite (a sum of amounts past the largest float): not segmented"
-    shown = "; ".join(
-        f"{client} ({columns})" for client, columns in named.head(_SHOWN_CLIENTS).items()
-    )
-    more = f" and {len(named) - _SHOWN_CLIENTS} more" if len(named) > _SHOWN_CLIENTS else ""
-    warnings.warn(
-        f"{len(named)} client(s) set aside, the others segmented: infinite values in "
-        f"{shown}{more}; check their sales for implausible amounts",
-        NonFiniteValueWarning,
-        stacklevel=3,
-    )
-    return {str(k): str(v) for k, v in reasons.items()}
