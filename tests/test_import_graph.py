@@ -27,7 +27,16 @@ SOURCE = Path(am_analytics.__file__).parent
 #: metrics are calibrated competency scores. The package root
 #: (``am_analytics/__init__.py``, the public API) is above every floor.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("errors", "periods", "config", "schemas", "_checks", "_deprecation", "_metric_names"),
+    (
+        "errors",
+        "periods",
+        "config",
+        "schemas",
+        "_checks",
+        "_deprecation",
+        "_metric_names",
+        "_processes",
+    ),
     ("io", "dataset", "_validation", "_column_reading", "_keys", "_rejects", "_schema_failures"),
     ("metrics", "ratings"),
     ("scoring", "segments", "goals", "feedback", "development", "sample"),
