@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import development, feedback, goals, ratings, segments
+from .. import development, feedback, goals, ratings
 from ..dataset import Dataset
 from ..errors import EmptyPeriodError, MissingTableWarning
 from ..periods import period_window
@@ -216,6 +216,10 @@ def goals_off_track(status: pd.DataFrame, *, run: Run) -> pd.DataFrame:
 
 def client_segments(run: Run) -> Frames:
     """Segments at the period's end, migration since the previous one, books; plan from as_of."""
+    # segments loads scikit-learn (0.8 s): imported where it is used, by the process
+    # computing this section, while the others compute theirs
+    from .. import segments
+
     clients = _segment_clients(run, run.period)
     before = _segment_clients(run, run.previous_period)
     moves = segments.migration(before["segment"], clients["segment"])
@@ -257,6 +261,8 @@ def slipping_clients(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 def _segment_clients(run: Run, period: pd.Period) -> pd.DataFrame:
     """The clients' segments on the last day of ``period``."""
+    from .. import segments  # see client_segments
+
     config = run.config
     return segments.segment_clients(
         run.dataset,
