@@ -35,6 +35,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
         "_checks",
         "_deprecation",
         "_metric_names",
+        "_processes",
         "_version",
     ),
     ("io", "dataset", "_validation", "_column_reading", "_keys", "_rejects", "_schema_failures"),

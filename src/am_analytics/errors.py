@@ -46,7 +46,33 @@ __all__ = [
 
 
 class AmAnalyticsError(Exception):
-    """Base class of every error am_analytics raises for bad input or configuration."""
+    """Base class of every error am_analytics raises for bad input or configuration.
+
+    Errors pickle with their context attributes, so one raised in another
+    process (a parallel evaluation, a Dask worker) arrives whole.
+
+    Examples
+    --------
+    >>> import pickle
+    >>> error = MissingTableError("no goals table", tables=["goals"])
+    >>> pickle.loads(pickle.dumps(error)).tables
+    ['goals']
+    """
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Exception pickles as cls(*args), which the keyword-only context of
+        # the subclasses breaks: rebuild from args and attributes instead.
+        return (_rebuild_error, (type(self), self.args, self.__dict__))
+
+
+def _rebuild_error(
+    kind: type[AmAnalyticsError], args: tuple[object, ...], attributes: dict[str, object]
+) -> AmAnalyticsError:
+    """An error of ``kind`` with ``args`` and ``attributes``, its ``__init__`` not run."""
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(attributes)
+    return error
 
 
 class DataValidationError(AmAnalyticsError):

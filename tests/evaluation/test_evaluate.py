@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import re
 
 import pandas as pd
@@ -10,7 +11,8 @@ import pytest
 
 import am_analytics
 from am_analytics import AmAnalyticsError, ConfigError, EvaluationConfig, evaluate
-from am_analytics.evaluation import Evaluation, default_period
+from am_analytics._processes import can_fork
+from am_analytics.evaluation import Evaluation, _stages, default_period
 
 SECTIONS = [
     "data_quality",
@@ -212,3 +214,39 @@ def test_as_of_before_the_period_is_a_config_error(data: am_analytics.Dataset) -
     """Evaluating a quarter that starts after as_of says so."""
     with pytest.raises(ConfigError, match="before the period 2026Q4 starts"):
         evaluate(data, period="2026Q4", as_of="2026-09-30")
+
+
+@pytest.mark.skipif(not can_fork(), reason="sections are forked on Linux only")
+def test_sections_computed_side_by_side_equal_those_computed_in_turn(
+    data: am_analytics.Dataset, evaluation: Evaluation
+) -> None:
+    """n_jobs=2 forks the independent sections: same frames, notes and reasons, same order."""
+    started: list[str] = []
+    side = evaluate(data, config=CONFIG, n_jobs=2, progress=started.append)
+    assert sorted(started) == sorted(SECTIONS)
+    assert [section.name for section in side.sections] == SECTIONS
+    for alone, forked in zip(evaluation.sections, side.sections, strict=True):
+        assert (forked.notes, forked.absent_reason) == (alone.notes, alone.absent_reason)
+        assert list(forked.frames) == list(alone.frames)
+        for name, frame in alone.frames.items():
+            pd.testing.assert_frame_equal(forked.frames[name], frame, obj=name)
+    assert set(side.timings) == set(SECTIONS)
+
+
+@pytest.mark.skipif(not can_fork(), reason="sections are forked on Linux only")
+def test_an_error_in_a_forked_section_is_raised_and_no_process_is_left(
+    data: am_analytics.Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A section failing in its process fails the evaluation here; the other children stop."""
+
+    def broken(run: object) -> None:
+        raise ConfigError("the segment rules cannot place a client: fix segment_rules")
+
+    stages = tuple(
+        stage._replace(build=broken) if stage.name == "segments" else stage
+        for stage in _stages.STAGES
+    )
+    monkeypatch.setattr(_stages, "STAGES", stages)
+    with pytest.raises(ConfigError, match="cannot place a client"):
+        evaluate(data, config=CONFIG, n_jobs=2)
+    assert multiprocessing.active_children() == []

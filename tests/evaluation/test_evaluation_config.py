@@ -99,7 +99,7 @@ def test_bad_file_names_key_value_and_fix(tmp_path: Path, text: str, message: st
 
 def test_sections_match_the_stages() -> None:
     """The configuration knows exactly the evaluation's sections."""
-    assert tuple(name for name, _, _ in STAGES) == SECTIONS
+    assert tuple(stage.name for stage in STAGES) == SECTIONS
 
 
 def test_docs_describe_every_key() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import multiprocessing
+import zipfile
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +16,7 @@ import pytest
 
 import am_analytics
 from am_analytics import ConfigError, EvaluationConfig, evaluate
+from am_analytics._processes import can_fork
 from am_analytics.evaluation import Evaluation, Section
 from am_analytics.report import _files
 
@@ -151,7 +154,7 @@ def test_json_cells_dates_iso_nan_null_categories_text(evaluation: Evaluation) -
     assert by_id["M0020"]["grade"] == "A"
     assert by_id["M0020"]["score"] == evaluation.frames()["scores"].loc["M0020", "score"]
     goals = document["sections"]["goals"]["frames"]["goal_status"]["records"]
-    assert goals[0]["period_start"] == "2024-01-01"
+    assert goals[0]["period_start"] == "2026-07-01"
     assert any(r["yoy_velocity"] is None for r in goals)  # NaN in the frame
     data_quality = document["sections"]["data_quality"]["frames"]["data_quality"]
     assert data_quality["index"] == []  # row numbers are no data
@@ -236,6 +239,57 @@ def test_a_failure_mid_write_leaves_the_previous_folder(
     assert len(calls) == 3
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
+
+
+@pytest.mark.skipif(not can_fork(), reason="formats are written by forked processes on Linux")
+def test_formats_written_side_by_side_are_the_files_written_in_turn(
+    evaluation: Evaluation, written: Path, tmp_path: Path
+) -> None:
+    """n_jobs=2 writes the workbook in another process: every file is the same, byte for byte.
+
+    The workbook's creation time (``docProps/core.xml``) is the one part allowed to differ.
+    """
+    side = tmp_path / "report"
+    evaluation.write(side, n_jobs=2)
+    names = sorted(p.name for p in written.iterdir())
+    assert sorted(p.name for p in side.iterdir()) == names
+    for name in names:
+        if name == "evaluation.xlsx":
+            assert _zip_parts(side / name) == _zip_parts(written / name)
+        elif name != "manifest.json":
+            assert (side / name).read_bytes() == (written / name).read_bytes(), name
+    seconds = json.loads((side / "manifest.json").read_text(encoding="utf-8"))["seconds_per_format"]
+    assert list(seconds) == ["html", "xlsx", "csv", "json"]
+    assert all(value > 0 for value in seconds.values())
+
+
+def _zip_parts(path: Path) -> dict[str, bytes]:
+    """The parts of a zip file by name, without the workbook's creation time."""
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n != "docProps/core.xml"}
+
+
+@pytest.mark.skipif(not can_fork(), reason="formats are written by forked processes on Linux")
+def test_a_failure_in_the_forked_writer_leaves_the_previous_folder(
+    evaluation: Evaluation, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbook failing in its process fails the write here; the old report stays whole."""
+    target = tmp_path / "report"
+    evaluation.write(target, formats=("json",))
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    write_format = _files._write_format
+
+    def failing(evaluation: Evaluation, name: str, folder: Path, **options: object) -> None:
+        if name == "xlsx":
+            raise OSError(f"disk full writing {folder / 'evaluation.xlsx'}")
+        write_format(evaluation, name, folder, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_files, "_write_format", failing)
+    with pytest.raises(OSError, match="disk full"):
+        evaluation.write(target, n_jobs=2)
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]
+    assert multiprocessing.active_children() == []
 
 
 def test_a_rerun_replaces_the_folder(evaluation: Evaluation, tmp_path: Path) -> None:

@@ -79,6 +79,13 @@ def evaluate(
             "reason, decided_by, decided_on), applied after scoring.",
         ),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            help="Processes computing the sections and writing the formats side by side; "
+            "-1: one per core. The report is the same for any number.",
+        ),
+    ] = -1,
 ) -> None:
     """Evaluate every manager of a quarter and write the report.
 
@@ -111,13 +118,19 @@ def evaluate(
     progress = stage_progress(f"Evaluating {quarter}", total=len(SECTIONS))
     with progress as advance, warnings_shown(screen):
         evaluation = evaluate_quarter(
-            data, period=quarter, config=settings, as_of=when, overrides=decided, progress=advance
+            data,
+            period=quarter,
+            config=settings,
+            as_of=when,
+            overrides=decided,
+            progress=advance,
+            n_jobs=jobs,
         )
     with status(f"Writing {', '.join(formats)} to {folder} ..."):
         if manager is not None:
             written = write_manager(evaluation, manager, folder, formats=formats, language=language)
         else:
-            written = evaluation.write(folder, formats=formats, language=language)
+            written = evaluation.write(folder, formats=formats, language=language, n_jobs=jobs)
     _print_summary(screen, evaluation)
     if data.is_clean:
         screen.print("no rows rejected")

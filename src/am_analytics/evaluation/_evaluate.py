@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Sequence
+from functools import partial
+from multiprocessing.connection import Connection, wait
 from time import perf_counter
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .._processes import Forked, can_fork, resolve_jobs
 from ..dataset import Dataset
 from ..errors import MissingTableWarning, NonFiniteValueWarning
 from ..periods import DateLike, PeriodLike, parse_as_of, period_window, to_period
@@ -17,7 +21,7 @@ from ._overrides import OverrideNote, read_overrides
 from ._result import Evaluation, Section
 
 if TYPE_CHECKING:
-    from ._stages import Frames, Run
+    from ._stages import Frames, Run, Stage
 
 #: The warnings of the domains that an evaluation keeps as section notes instead of raising.
 NOTED_WARNINGS: tuple[type[Warning], ...] = (
@@ -38,6 +42,7 @@ def evaluate(
     as_of: DateLike | None = None,
     progress: Callable[[str], None] | None = None,
     overrides: pd.DataFrame | None = None,
+    n_jobs: int | None = None,
 ) -> Evaluation:
     """Evaluate every manager of a quarter: scores, teams, goals, clients, feedback, development.
 
@@ -61,6 +66,12 @@ def evaluate(
         after scoring (:func:`apply_overrides`); default: the file of the
         configuration's ``overrides``, else none. Rows of other periods are
         set aside with a note.
+    n_jobs
+        Processes computing the sections side by side: ``None`` for this one
+        alone, ``-1`` for one per core. On Linux the sections that need no
+        other (goals, segments, training, development) are then computed in
+        forked processes, ``n_jobs`` at a time; elsewhere, and with one job,
+        one after another. The frames are the same either way.
 
     Returns
     -------
@@ -83,14 +94,17 @@ def evaluate(
         - ``teams``: ``teams``, the scores rolled up per team, and
           ``team_criteria``, each team's median normalised criterion (0–1);
         - ``ratings`` (needs ratings): ``rating_reliability``, ``rater_bias``;
-        - ``goals`` (needs goals): ``goal_status``, ``goals_off_track`` (the
+        - ``goals`` (needs goals): ``goal_status`` (the goals of the period
+          and those begun since, on ``as_of``), ``goals_off_track`` (the
           period's goals off track on ``as_of``), ``goal_distribution``,
           ``team_goals``, ``goal_adjustments``;
         - ``segments``: ``clients`` (:func:`~am_analytics.segments.segment_clients`
-          at the period's end), ``segment_summary``, ``segment_migration`` and
+          at the period's end, with the service plan's ``service_level``,
+          ``next_action``, ``next_action_zh``, ``due_date`` and ``priority``
+          made on ``as_of``), ``segment_summary``, ``segment_migration`` and
           ``segment_migration_rates`` (from the previous period's end),
           ``slipping_clients`` (out of the top two segments since then),
-          ``portfolios``, ``service_plan`` (due from ``as_of``);
+          ``portfolios``;
         - ``satisfaction`` (needs surveys): ``satisfaction``;
         - ``feedback`` (needs feedback): ``feedback_summary``, ``overdue_complaints``;
         - ``training`` (needs training): ``training_summary``, ``training_impact``,
@@ -149,14 +163,11 @@ def evaluate(
     if overrides is None and config.overrides is not None:
         overrides = read_overrides(config.overrides)
     run = Run(dataset, quarter, quarter - 1, day, config, overrides)
-    sections, timings = [], {}
-    for name, tables, build in STAGES:
-        if progress is not None:
-            progress(name)
-        start = perf_counter()
-        sections.append(_section(name, tables, build, run))
-        timings[name] = perf_counter() - start
-    return Evaluation(quarter, quarter - 1, day, tuple(sections), timings, config)
+    jobs = resolve_jobs(n_jobs) if can_fork() else 1
+    done = _run_stages(STAGES, run, jobs=jobs, progress=progress)
+    sections = tuple(done[stage.name][0] for stage in STAGES)
+    timings = {stage.name: done[stage.name][1] for stage in STAGES}
+    return Evaluation(quarter, quarter - 1, day, sections, timings, config)
 
 
 def default_period(as_of: DateLike) -> pd.Period:
@@ -174,6 +185,61 @@ def default_period(as_of: DateLike) -> pd.Period:
 def _last_sale_day(dataset: Dataset) -> pd.Timestamp:
     """The default ``as_of``: the day of the last sale."""
     return parse_as_of(dataset.sales["order_date"].max())
+
+
+def _run_stages(
+    stages: Sequence[Stage], run: Run, *, jobs: int, progress: Callable[[str], None] | None
+) -> dict[str, tuple[Section, float]]:
+    """Each stage's section and seconds, by name.
+
+    With ``jobs`` > 1 the stages ``apart`` run in forked children, ``jobs``
+    at a time, while this process runs the others in order; the ``last``
+    stage waits for every child. A child's error is raised here, and the
+    children still running are stopped.
+    """
+    done: dict[str, tuple[Section, float]] = {}
+    waiting = deque(stage for stage in stages if stage.apart and jobs > 1)
+    running: dict[Connection, tuple[str, Forked[tuple[Section, float]]]] = {}
+
+    def start_children() -> None:
+        while waiting and len(running) < jobs:
+            stage = waiting.popleft()
+            if progress is not None:
+                progress(stage.name)
+            child = Forked(partial(_timed_section, stage, run))
+            running[child.connection] = (stage.name, child)
+
+    def collect(*, block: bool) -> None:
+        for connection in wait(list(running), timeout=None if block else 0):
+            name, child = running.pop(connection)  # type: ignore[call-overload]
+            done[name] = child.result()
+            run.frames.update(done[name][0].frames)
+        start_children()
+
+    try:
+        start_children()
+        for stage in stages:
+            if stage.apart and jobs > 1:
+                continue  # a child's
+            while stage.last and (running or waiting):
+                collect(block=True)
+            if progress is not None:
+                progress(stage.name)
+            done[stage.name] = _timed_section(stage, run)
+            collect(block=False)
+        while running:
+            collect(block=True)
+    finally:
+        for _, child in running.values():
+            child.cancel()
+    return done
+
+
+def _timed_section(stage: Stage, run: Run) -> tuple[Section, float]:
+    """:func:`_section` of ``stage``, and the seconds it took."""
+    started = perf_counter()
+    section = _section(stage.name, stage.tables, stage.build, run)
+    return section, perf_counter() - started
 
 
 def _section(

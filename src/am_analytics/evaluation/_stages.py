@@ -5,11 +5,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .. import development, feedback, goals, ratings, segments
+from .. import development, feedback, goals, ratings
 from ..dataset import Dataset
 from ..errors import EmptyPeriodError, MissingTableWarning
 from ..periods import period_window
@@ -192,6 +193,8 @@ def goal_tracking(run: Run) -> Frames:
     """Goals' status on ``as_of``, the period's attainment spread, team roll-ups, adjustments."""
     data, config = run.dataset, run.config
     status = goals.goal_status(data, as_of=run.as_of, options=config.attainment)
+    window = period_window(run.period, as_of=run.as_of)
+    status = status[status["period_end"] >= window.start].reset_index(drop=True)
     return {
         "goal_status": status,
         "goals_off_track": goals_off_track(status, run=run),
@@ -212,11 +215,17 @@ def goals_off_track(status: pd.DataFrame, *, run: Run) -> pd.DataFrame:
 
 
 def client_segments(run: Run) -> Frames:
-    """Segments at the period's end, migration since the previous one, books and call list."""
+    """Segments at the period's end, migration since the previous one, books; plan from as_of."""
+    # segments loads scikit-learn (0.8 s): imported where it is used, by the process
+    # computing this section, while the others compute theirs
+    from .. import segments
+
     clients = _segment_clients(run, run.period)
     before = _segment_clients(run, run.previous_period)
     moves = segments.migration(before["segment"], clients["segment"])
-    policy = run.config.service_policy
+    # the call list is made on as_of: a plan due from the period's end would be stale
+    plan = segments.service_plan(clients, as_of=run.as_of, policy=run.config.service_policy)
+    clients[list(plan.columns)] = plan
     return {
         "clients": clients,
         "segment_summary": segments.segment_summary(clients),
@@ -224,7 +233,6 @@ def client_segments(run: Run) -> Frames:
         "segment_migration_rates": moves.rates,
         "slipping_clients": slipping_clients(before, clients),
         "portfolios": segments.portfolio(clients, clients=run.dataset.clients),
-        "service_plan": segments.service_plan(clients, as_of=run.as_of, policy=policy),
     }
 
 
@@ -253,6 +261,8 @@ def slipping_clients(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 
 def _segment_clients(run: Run, period: pd.Period) -> pd.DataFrame:
     """The clients' segments on the last day of ``period``."""
+    from .. import segments  # see client_segments
+
     config = run.config
     return segments.segment_clients(
         run.dataset,
@@ -331,17 +341,30 @@ def _history_periods(run: Run) -> list[pd.Period]:
     return [p for p in pd.period_range(end=run.period, periods=count) if p >= first]
 
 
-#: (section, tables it needs besides managers/clients/sales, the stage), in order.
-STAGES: tuple[tuple[str, tuple[str, ...], Callable[[Run], Frames | str]], ...] = (
-    ("data_quality", (), data_quality),
-    ("scores", (), scores),
-    ("teams", (), teams),
-    ("ratings", ("ratings",), rating_quality),
-    ("goals", ("goals",), goal_tracking),
-    ("segments", (), client_segments),
-    ("satisfaction", ("surveys",), satisfaction),
-    ("feedback", ("feedback",), complaints),
-    ("training", ("training",), training),
-    ("development", ("ratings",), careers),
-    ("summary", (), summary),
+class Stage(NamedTuple):
+    """The computation of one section."""
+
+    name: str
+    #: The tables it needs besides managers, clients and sales.
+    tables: tuple[str, ...]
+    build: Callable[[Run], Frames | str]
+    #: Whether it reads nothing the other stages make: it may run in a process of its own.
+    apart: bool = False
+    #: Whether it reads what every other stage made: it runs after all of them.
+    last: bool = False
+
+
+#: The stages, in the order of the sections.
+STAGES: tuple[Stage, ...] = (
+    Stage("data_quality", (), data_quality),
+    Stage("scores", (), scores),
+    Stage("teams", (), teams),
+    Stage("ratings", ("ratings",), rating_quality),
+    Stage("goals", ("goals",), goal_tracking, apart=True),
+    Stage("segments", (), client_segments, apart=True),
+    Stage("satisfaction", ("surveys",), satisfaction),
+    Stage("feedback", ("feedback",), complaints),
+    Stage("training", ("training",), training, apart=True),
+    Stage("development", ("ratings",), careers, apart=True),
+    Stage("summary", (), summary, last=True),
 )

@@ -11,7 +11,8 @@ spreadsheet, and a consumer must see the value the data holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from time import perf_counter
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
+from .._processes import Forked, can_fork
 from .._version import library_version
 from ..errors import ConfigError
 from ..io._writing import (
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION: Final = "1.0"
 #: The formats :meth:`Evaluation.write` writes.
 FORMATS: Final = ("html", "xlsx", "csv", "json")
+#: The formats by the time they take to write, the longest first (measured on the sample).
+SLOWEST_FIRST: Final = ("xlsx", "html", "csv", "json")
 HTML_NAME: Final = "report.html"
 XLSX_NAME: Final = "evaluation.xlsx"
 JSON_NAME: Final = "evaluation.json"
@@ -196,6 +200,7 @@ def write_folder(
     formats: Iterable[str],
     manifest_file: bool,
     language: str | None = None,
+    jobs: int = 1,
 ) -> list[Path]:
     """Write the evaluation's files (and manifest) into a folder that replaces ``out_dir``."""
     chosen = check_formats(formats)
@@ -206,16 +211,44 @@ def write_folder(
     new += [JSON_NAME] if "json" in chosen else []
     new += [MANIFEST_NAME] if manifest_file else []
     check_output_folder(folder, names=[*new, *_previous_files(folder)])
-    seconds: dict[str, float] = {}
     with replacing_folder(folder) as temporary:
-        for name in chosen:
-            started = perf_counter()
-            _write_format(evaluation, name, temporary, language=language)
-            seconds[name] = perf_counter() - started
+        seconds = _write_formats(evaluation, chosen, temporary, language=language, jobs=jobs)
         if manifest_file:
             text = _json_text(manifest(evaluation, new, seconds), indent=2)  # read by people too
             (temporary / MANIFEST_NAME).write_text(text, encoding="utf-8")
     return [folder / name for name in new]
+
+
+def _write_formats(
+    evaluation: Evaluation,
+    chosen: Sequence[str],
+    folder: Path,
+    *,
+    language: str | None,
+    jobs: int,
+) -> dict[str, float]:
+    """Write each chosen format into ``folder``; the seconds each took.
+
+    With ``jobs`` > 1 the slowest formats are written by forked processes
+    (``jobs - 1`` of them) while this one writes the others.
+    """
+
+    def timed(name: str) -> float:
+        started = perf_counter()
+        _write_format(evaluation, name, folder, language=language)
+        return perf_counter() - started
+
+    apart = [name for name in SLOWEST_FIRST if name in chosen][: jobs - 1] if can_fork() else []
+    if len(apart) == len(chosen):
+        apart.pop()  # this process writes one at least
+    children = {name: Forked(partial(timed, name)) for name in apart}
+    try:
+        seconds = {name: timed(name) for name in chosen if name not in children}
+        seconds |= {name: child.result() for name, child in children.items()}
+    finally:
+        for child in children.values():
+            child.cancel()
+    return {name: seconds[name] for name in chosen}
 
 
 def _write_format(evaluation: Evaluation, name: str, folder: Path, *, language: str | None) -> None:
