@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import am_analytics
 
 
@@ -31,3 +33,26 @@ def test_public_api_is_exported() -> None:
         am_analytics.CrmFormatError,
     ):
         assert issubclass(error, am_analytics.AmAnalyticsError)
+
+
+def test_an_evaluation_configuration_comes_without_scikit_learn() -> None:
+    """The default segment rules and service policy (an EvaluationConfig) load no sklearn.
+
+    A parallel evaluation forks its sections before any imports scikit-learn,
+    so the segments section's process loads it while the others compute.
+    """
+    code = (
+        "import sys, am_analytics; am_analytics.EvaluationConfig(); print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_every_name_of_segments_resolves() -> None:
+    """The names segments loads on first use are there, and an unknown one is an AttributeError."""
+    from am_analytics import segments
+
+    for name in segments.__all__:
+        assert getattr(segments, name).__name__ == name
+    with pytest.raises(AttributeError, match="no attribute 'ValueSegmentor'"):
+        segments.ValueSegmentor  # noqa: B018

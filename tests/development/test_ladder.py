@@ -412,6 +412,27 @@ def test_promotion_readiness_on_the_sample() -> None:
     assert (out.loc[out["level"] == "客户总监", "status"] == "top of ladder").all()
 
 
+def test_score_history_scores_with_the_scorecard_and_as_of_given() -> None:
+    """Each period of the history is score_managers with the same scorecard and as_of."""
+    from am_analytics.development import score_history
+    from am_analytics.scoring import Criterion, Scorecard, score_managers
+
+    sample = load_sample()
+    card = Scorecard([Criterion("sales_amount", weight=2), Criterion("new_clients", weight=1)])
+    history = score_history(
+        sample, periods=["2026Q3", "2026Q4"], scorecard=card, as_of="2026-11-15"
+    )
+    for period in ["2026Q3", "2026Q4"]:
+        alone = score_managers(sample, period=period, scorecard=card, as_of="2026-11-15")
+        rows = history[history["period"] == period].set_index("manager_id")
+        scored = alone["score"].dropna()
+        pd.testing.assert_series_equal(
+            rows["score"].loc[scored.index], scored, check_names=False, check_index_type=False
+        )
+    default = score_history(sample, periods=["2026Q3"])
+    assert not np.allclose(default["score"], history.loc[history["period"] == "2026Q3", "score"])
+
+
 # --- training recommendations -------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,9 @@ from ._ladder import (
     _calibrated,
     _parse_periods,
 )
+
+if TYPE_CHECKING:
+    from ..scoring import Scorecard
 
 #: The statuses of :func:`promotion_readiness`, most ready first.
 READINESS_STATUSES: Final = (
@@ -52,7 +55,13 @@ NINE_BOX_NAMES: Final = MappingProxyType(
 
 
 @keyword_only_since("periods")
-def score_history(dataset: Dataset, *, periods: Iterable[PeriodLike]) -> pd.DataFrame:
+def score_history(
+    dataset: Dataset,
+    *,
+    periods: Iterable[PeriodLike],
+    scorecard: Scorecard | None = None,
+    as_of: DateLike | None = None,
+) -> pd.DataFrame:
     """Score every manager in each of several periods and stack the results.
 
     Parameters
@@ -61,7 +70,11 @@ def score_history(dataset: Dataset, *, periods: Iterable[PeriodLike]) -> pd.Data
         A validated :class:`~am_analytics.Dataset`.
     periods
         The periods to score (each as for
-        :func:`~am_analytics.scoring.score_managers`, default scorecard).
+        :func:`~am_analytics.scoring.score_managers`).
+    scorecard, as_of
+        As for :func:`~am_analytics.scoring.score_managers` (default: the
+        shipped scorecard, measured up to the dataset's ``as_of``), so that
+        a history agrees with the scores of an evaluation made with the same.
 
     Returns
     -------
@@ -81,7 +94,7 @@ def score_history(dataset: Dataset, *, periods: Iterable[PeriodLike]) -> pd.Data
 
     frames = []
     for period in periods:  # one scoring per period: a handful of calls, not a hot loop
-        scored = score_managers(dataset, period=period)
+        scored = score_managers(dataset, period=period, scorecard=scorecard, as_of=as_of)
         frames.append(
             pd.DataFrame(
                 {

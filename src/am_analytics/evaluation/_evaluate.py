@@ -69,7 +69,7 @@ def evaluate(
     n_jobs
         Processes computing the sections side by side: ``None`` for this one
         alone, ``-1`` for one per core. On Linux the sections that need no
-        other (goals, segments, training, development) are then computed in
+        other (ratings, goals, segments, training, development) are computed in
         forked processes, ``n_jobs`` at a time; elsewhere, and with one job,
         one after another. The frames are the same either way.
 

@@ -312,7 +312,9 @@ def careers(run: Run) -> Frames:
     """Skill gaps, score history, promotion readiness with the 9-box, and courses to take."""
     data, ladder = run.dataset, run.config.career_ladder
     gaps = development.skill_gaps(data, ladder=ladder, period=run.period)
-    history = development.score_history(data, periods=_history_periods(run))
+    history = development.score_history(
+        data, periods=_history_periods(run), scorecard=run.config.scorecard, as_of=run.as_of
+    )
     frames = {
         "skill_gaps": gaps,
         "score_history": history,
@@ -359,7 +361,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("data_quality", (), data_quality),
     Stage("scores", (), scores),
     Stage("teams", (), teams),
-    Stage("ratings", ("ratings",), rating_quality),
+    Stage("ratings", ("ratings",), rating_quality, apart=True),
     Stage("goals", ("goals",), goal_tracking, apart=True),
     Stage("segments", (), client_segments, apart=True),
     Stage("satisfaction", ("surveys",), satisfaction),

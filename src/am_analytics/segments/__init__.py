@@ -20,11 +20,11 @@
   :func:`segment_summary` gives each segment's clients and share of revenue.
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from ._abc import abc_tiers
 from ._bgnbd import BetaGeoModel
-from ._client_model import ClientModel, fit_client_model
-from ._clients import segment_clients
-from ._clustering import ValueSegmenter
 from ._clv import expected_value
 from ._features import client_features, rfm_summary
 from ._gamma_gamma import GammaGammaModel
@@ -42,6 +42,29 @@ from ._rules import (
 )
 from ._service import ServicePolicy, default_service_policy, load_service_policy, service_plan
 from ._summary import segment_summary
+
+if TYPE_CHECKING:
+    from ._client_model import ClientModel, fit_client_model
+    from ._clients import segment_clients
+    from ._clustering import ValueSegmenter
+
+#: The names whose modules load scikit-learn (0.8 s), by module: imported on first use,
+#: so that the segment rules and service policy (an evaluation's defaults) come without it.
+_WITH_SKLEARN = {
+    "ClientModel": "._client_model",
+    "fit_client_model": "._client_model",
+    "segment_clients": "._clients",
+    "ValueSegmenter": "._clustering",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WITH_SKLEARN:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_WITH_SKLEARN[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BetaGeoModel",
