@@ -226,6 +226,20 @@ def test_a_criterion_nobody_has_leaves_the_others_to_decide(normalization: str) 
     assert one["missing"] == ["complaint_count"]
 
 
+def test_a_missing_value_of_a_constant_criterion_stays_missing_under_rank() -> None:
+    """Everybody fitted on had 0 complaints: a manager without a value is missing there,
+    not placed at the middle of the one-point rank grid."""
+    frame = THREE.assign(complaint_count=0.0)
+    fitted = card(normalization="rank").fit(frame)
+    probe = pd.DataFrame({"sales_amount": [300.0], "complaint_count": [np.nan]})
+    scored = fitted.score(probe)
+    assert np.isnan(scored["complaint_count_norm"].iloc[0])
+    assert scored["missing"].tolist() == ["complaint_count"]
+    assert scored["score"].iloc[0] == pytest.approx(100 * 5 / 6)  # mid-rank 5/6 of three
+    one = fitted.score_one({"sales_amount": 300.0, "complaint_count": None})
+    assert one["score"] == pytest.approx(scored["score"].iloc[0])
+
+
 def test_bands_and_forced_distribution_with_ties() -> None:
     """Bands grade by score; under 20/70/10 of ten managers the top two are A and
     the last one C, and a tie at the A boundary gives both the better grade."""

@@ -96,21 +96,25 @@ def same(left: Any, right: Any) -> bool:
 def test_one_manager_answers_equal_score_one_for_every_sample_manager(
     http: httpx.Client, fitted: FittedScorecard, metrics: pd.DataFrame
 ) -> None:
-    """Every sample manager sent alone gets exactly FittedScorecard.score_one's values."""
+    """Every sample manager sent alone gets exactly FittedScorecard.score_one's values,
+    its percentile among the fitted managers, and no rank."""
     for record in records_of(metrics):
         answer = http.post("/v1/managers/score", json=record)
         assert answer.status_code == 200, answer.text
         body = answer.json()
         expected = fitted.score_one(record)
+        placed = expected.pop("population_percentile")
         assert {k: body[k] for k in expected} == expected
+        assert body["percentile"] == placed
         assert body["id"] == record["id"]
-        assert body["rank"] == (None if expected["score"] is None else 1)
+        assert "rank" not in body
 
 
 def test_a_batch_answers_equal_score_on_the_frame(
     http: httpx.Client, fitted: FittedScorecard, metrics: pd.DataFrame
 ) -> None:
-    """A batch of every manager gets FittedScorecard.score's scores, ranks, percentiles, grades."""
+    """A batch of every manager gets FittedScorecard.score's scores, population percentiles
+    and grades, and no rank."""
     records = records_of(metrics)
     answer = http.post("/v1/managers/score", json=records)
     assert answer.status_code == 200, answer.text
@@ -118,24 +122,40 @@ def test_a_batch_answers_equal_score_on_the_frame(
     expected = fitted.score(metrics.astype(np.float64).reset_index(drop=True))
     assert [b["id"] for b in body] == [r["id"] for r in records]
     for got, (_, row) in zip(body, expected.iterrows(), strict=True):
-        for key in ("score", "percentile", *[f"{m}_norm" for m in fitted.scorecard.metrics]):
+        for key in ("score", *[f"{m}_norm" for m in fitted.scorecard.metrics]):
             assert same(got[key], row[key]), key
-        assert got["rank"] == (None if pd.isna(row["rank"]) else int(row["rank"]))
+        assert same(got["percentile"], row["population_percentile"])
+        assert "rank" not in got
         assert got["grade"] == (None if pd.isna(row["grade"]) else row["grade"])
         assert got["missing"] == ([] if not row["missing"] else row["missing"].split(", "))
 
 
-def test_one_and_batch_agree_on_everything_but_rank_and_percentile(
-    http: httpx.Client, metrics: pd.DataFrame
-) -> None:
-    """The single path (pure Python) and the batch path (pandas) give the same effects and words."""
+def test_one_and_batch_agree_on_everything(http: httpx.Client, metrics: pd.DataFrame) -> None:
+    """The single path (pure Python) and the batch path (pandas) give the same keys and values,
+    percentile included."""
     records = records_of(metrics)
     batch = http.post("/v1/managers/score", json=records).json()
     for record, in_batch in zip(records, batch, strict=True):
         alone = http.post("/v1/managers/score", json=record).json()
+        assert alone.keys() == in_batch.keys()
         for key, value in alone.items():
-            if key not in ("rank", "percentile"):
-                assert same(value, in_batch[key]), key
+            assert same(value, in_batch[key]), key
+
+
+def test_a_percentile_does_not_depend_on_the_rest_of_the_batch(
+    http: httpx.Client, metrics: pd.DataFrame
+) -> None:
+    """The weakest scored third of the managers, sent alone, keep their population percentiles."""
+    records = records_of(metrics)
+    whole = http.post("/v1/managers/score", json=records).json()
+    scored = sorted((b for b in whole if b["score"] is not None), key=lambda b: b["score"])
+    weakest = {b["id"] for b in scored[: len(scored) // 3]}
+    part = http.post("/v1/managers/score", json=[r for r in records if r["id"] in weakest]).json()
+    expected = {b["id"]: b["percentile"] for b in whole}
+    assert {b["id"]: b["percentile"] for b in part} == {i: expected[i] for i in weakest}
+    assert max(b["percentile"] for b in part) < 50.0  # not 100 among themselves
+    # the batch is the fitted population itself: its best manager is at 100
+    assert max(whole, key=lambda b: b["score"] or -1)["percentile"] == 100.0
 
 
 def test_explanation_matches_the_library(
@@ -186,6 +206,8 @@ def test_models_describes_criteria_weights_and_files(
     assert sum(c["weight"] for c in manager["criteria"]) == pytest.approx(1.0)
     assert manager["normalization"] == fitted.scorecard.normalization
     assert manager["fitted_on"] == {"period": PERIOD}
+    assert fitted.population_scores_ is not None
+    assert manager["n_population_scores"] == len(fitted.population_scores_) > 20
     assert len(manager["sha256"]) == 64
     assert body["client_model"]["fitted_on"] == {"as_of": AS_OF}
     assert body["library_version"] == am.__version__
@@ -198,7 +220,12 @@ def test_probes_and_docs_answer_without_the_token(service: RunningService) -> No
         assert open_client.get("/readyz").status_code == 200
         assert open_client.get("/docs").status_code == 200
         document = open_client.get("/openapi.json").json()
-    assert "sales_amount" in json.dumps(document["paths"]["/v1/managers/score"])
+    operation = document["paths"]["/v1/managers/score"]["post"]
+    assert "sales_amount" in json.dumps(operation)
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["oneOf"][0]
+    assert "rank" not in answer["properties"]
+    assert "managers the model was fitted on" in answer["properties"]["percentile"]["description"]
+    assert "never among the records of the request" in operation["description"]
 
 
 def refusal(answer: httpx.Response, status: int, field: str, rule: str) -> None:

@@ -16,7 +16,7 @@ from scipy.special import ndtr
 from ..errors import ConfigError, NonFiniteValueWarning
 from ._aggregate import aggregate_columns, geometric, topsis, weighted_sum
 from ._explain import Explanation, explain
-from ._one import GRADE_TOLERANCE, scalar_scorer
+from ._one import GRADE_TOLERANCE, POPULATION_TOLERANCE, scalar_scorer
 from ._scorecard import Scorecard
 
 __all__ = ["Explanation", "FittedScorecard"]
@@ -60,6 +60,12 @@ class FittedScorecard:
         What fitting decided that a reader should know.
     n_fitted_
         Rows of the population.
+    population_scores_
+        The scores of the population's scored rows, sorted ascending (float64):
+        what ``population_percentile`` places a new score among. ``None`` for a
+        scorecard read from JSON written before they were kept; its population
+        percentiles are then missing (NaN in :meth:`score`, ``None`` in
+        :meth:`score_one`).
     """
 
     scorecard: Scorecard
@@ -71,6 +77,7 @@ class FittedScorecard:
     consistency_ratio_: float
     notes_: tuple[str, ...]
     n_fitted_: int
+    population_scores_: np.ndarray | None = field(default=None, repr=False)
     _population: pd.DataFrame | None = field(default=None, repr=False)
 
     # -- scoring a frame -------------------------------------------------------
@@ -86,10 +93,13 @@ class FittedScorecard:
             ``<metric>_contribution`` (points of the score); then ``score``
             (0..100), ``rank`` (1 = best; equal scores share the best rank),
             ``percentile`` (share of the scored rows scoring at most as much,
-            in %), ``grade``, ``missing`` (the criteria without a value,
-            comma-separated) and ``not_finite`` (those of them whose value was
-            infinite, such as an overflowing sum of sales: the row has data
-            there, but no number the score can use).
+            in %), ``population_percentile`` (the same share among the
+            population the scorecard was fitted on, :attr:`population_scores_`:
+            it does not depend on the other rows of ``frame``), ``grade``,
+            ``missing`` (the criteria without a value, comma-separated) and
+            ``not_finite`` (those of them whose value was infinite, such as an
+            overflowing sum of sales: the row has data there, but no number the
+            score can use).
 
         Notes
         -----
@@ -112,6 +122,14 @@ class FittedScorecard:
         >>> fitted = Scorecard([Criterion("sales_amount", weight=1)]).fit(frame)
         >>> fitted.score(frame)["score"].tolist()
         [0.0, 50.0, 100.0]
+
+        ``percentile`` is among the rows scored together, ``population_percentile``
+        among the three fitted on (scores 0, 50, 100): one of them scores at most
+        25 points, two at most 50.
+
+        >>> scored = fitted.score(pd.DataFrame({"sales_amount": [15.0, 20.0]}))
+        >>> scored[["score", "percentile", "population_percentile"]].round(2).to_numpy().tolist()
+        [[25.0, 50.0, 33.33], [50.0, 100.0, 66.67]]
         """
         columns = read_columns(self.scorecard, frame)
         norms, missing = self._normalized(columns)
@@ -129,6 +147,7 @@ class FittedScorecard:
         out["score"] = points
         out["rank"] = pd.array(rank, dtype="Int64")
         out["percentile"] = percentile
+        out["population_percentile"] = _population_percentiles(points, self.population_scores_)
         out["grade"] = self.grades(points)
         out["missing"] = _missing_labels(missing, metrics)
         out["not_finite"] = _not_finite_labels(frame, metrics)
@@ -215,7 +234,11 @@ class FittedScorecard:
         Returns
         -------
         dict
-            ``score`` (``None`` if unscored), ``grade``, ``missing`` (list of
+            ``score`` (``None`` if unscored), ``grade``,
+            ``population_percentile`` (share of the population the scorecard was
+            fitted on scoring at most as much, in %, as :meth:`score` gives it;
+            ``None`` if unscored or if the scorecard was read from JSON written
+            before the population's scores were kept), ``missing`` (list of
             metrics), ``not_finite`` (those of them given as infinity), and per
             criterion ``<metric>_norm`` and ``<metric>_contribution``, equal to
             :meth:`score` on the same row. No warning is issued here (a service
@@ -229,6 +252,11 @@ class FittedScorecard:
         >>> fitted = Scorecard([Criterion("sales_amount", weight=1)]).fit(frame)
         >>> fitted.score_one({"sales_amount": 25.0})["score"]
         75.0
+
+        Two of the population's three scores (0, 50 and 100) are at most 75:
+
+        >>> round(fitted.score_one({"sales_amount": 25.0})["population_percentile"], 4)
+        66.6667
         """
         return self._scalar_scorer(record)
 
@@ -303,11 +331,18 @@ class FittedScorecard:
             "notes": list(self.notes_),
             "n_fitted": self.n_fitted_,
         }
+        if self.population_scores_ is not None:
+            payload["population_scores"] = _floats(self.population_scores_)
         return json.dumps(payload, ensure_ascii=False, allow_nan=False)
 
     @classmethod
     def from_json(cls, text: str) -> FittedScorecard:
-        """Rebuild a fitted scorecard from :meth:`to_json`'s output."""
+        """Rebuild a fitted scorecard from :meth:`to_json`'s output.
+
+        JSON written before the population's scores were kept still loads:
+        :attr:`population_scores_` is then ``None`` and population percentiles
+        are missing; fit again to have them.
+        """
         try:
             data = json.loads(text)
             if data.get("format") != _FORMAT:
@@ -327,12 +362,32 @@ class FittedScorecard:
                 consistency_ratio_=_nan(data["consistency_ratio"]),
                 notes_=tuple(data["notes"]),
                 n_fitted_=int(data["n_fitted"]),
+                population_scores_=_population_scores(data.get("population_scores")),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise ConfigError(
                 f"cannot read the fitted scorecard JSON: {error}; "
                 "give the text written by FittedScorecard.to_json()"
             ) from None
+
+
+def _population_percentiles(points: np.ndarray, population: np.ndarray | None) -> np.ndarray:
+    """% of the (sorted) ``population`` scoring at most each of ``points``; NaN where unknown."""
+    if population is None or not len(population):
+        return np.full(len(points), np.nan)
+    # the same allowance as score_one, so both paths place a population member alike
+    at_most = np.searchsorted(population, points + POPULATION_TOLERANCE, side="right")
+    return np.where(np.isnan(points), np.nan, 100 * at_most / len(population))
+
+
+def _population_scores(values: list[float | None] | None) -> np.ndarray | None:
+    """The population's sorted scores from JSON; ``None`` when the JSON predates them."""
+    if values is None:
+        return None
+    scores = _array(values)
+    if np.isnan(scores).any() or (np.diff(scores) < 0).any():
+        raise ValueError("population_scores must be finite numbers in ascending order")
+    return scores
 
 
 def _floats(values: np.ndarray) -> list[float | None]:
@@ -369,7 +424,9 @@ def _interpolate(x: np.ndarray, grid: np.ndarray, percentiles: np.ndarray) -> np
     if not len(grid):
         return np.full_like(x, np.nan)
     if len(x) <= _SORTED_INTERPOLATION:
-        return np.interp(x, grid, percentiles, 0.0, 1.0)
+        interpolated = np.interp(x, grid, percentiles, 0.0, 1.0)
+        # on a one-point grid (a constant criterion) numpy gives NaN that point's value
+        return np.where(np.isnan(x), np.nan, interpolated) if len(grid) == 1 else interpolated
     # NaN would send numpy's argsort down a path several times slower: leave them out
     present = np.flatnonzero(~np.isnan(x))
     values = x[present]

@@ -64,6 +64,7 @@ def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
         consistency_ratio_=consistency,
         notes_=tuple(notes),
         n_fitted_=len(frame),
+        population_scores_=np.sort(scored),
         _population=frame,
     )
 

@@ -83,7 +83,9 @@ def score_managers(
     """
     card = scorecard if scorecard is not None else _available(default_scorecard(), dataset)
     fitted, metrics, active = _fit_on_active(dataset, card, period=period, as_of=as_of)
-    scored = fitted.score(metrics[active]).reindex(metrics.index)
+    # scored among the population it was fitted on: percentile is the population's already
+    scored = fitted.score(metrics[active]).drop(columns="population_percentile")
+    scored = scored.reindex(metrics.index)
     for metric in card.metrics:  # idle managers still show what they did
         scored.loc[~active, f"{metric}_value"] = metrics.loc[~active, metric].astype(np.float64)
     scored["missing"] = scored["missing"].fillna("")

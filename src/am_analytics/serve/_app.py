@@ -246,7 +246,16 @@ def _add_routes(app: FastAPI, holder: ModelHolder, token: str | None) -> None:
             os.kill(os.getppid(), signal.SIGHUP)
         return JSONAnswer({"reloaded": True, "models": holder.current.describe()})
 
-    @app.post("/v1/managers/score", tags=["scoring"], summary="Score one manager or a batch")
+    @app.post(
+        "/v1/managers/score",
+        tags=["scoring"],
+        summary="Score one manager or a batch",
+        description=(
+            "Each record is answered on its own: the same score, grade and percentile "
+            "whether it is sent alone or in a batch. The percentile is among the managers "
+            "the model was fitted on, never among the records of the request."
+        ),
+    )
     async def score_managers(request: Request) -> JSONAnswer:
         _authorize(request, token)
         body = await _json_body(request)

@@ -2,11 +2,15 @@
 
 One record goes through :meth:`FittedScorecard.score_one` (plain Python, no
 pandas); a batch through :meth:`FittedScorecard.score` on one frame. Both
-answers carry the same keys.
+answers carry the same keys, and a record's answer never depends on the other
+records of the request: its ``percentile`` is among the managers the model was
+fitted on (``population_percentile``), and there is no rank among the request's
+records (a client ranks a batch by sorting on ``score``).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Annotated, Any, Final, NotRequired, Required
 
 import numpy as np
@@ -26,10 +30,18 @@ if TYPE_CHECKING:
 RECORD_RULES: Final = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 #: Effects within this many points of zero lift or hold back nothing (as in the library).
 _NEGLIGIBLE_POINTS: Final = 0.05
+#: What ``percentile`` means, for the OpenAPI document.
+PERCENTILE_DESCRIPTION: Final = (
+    "0..100: the share of the managers the model was fitted on scoring at most as much "
+    "(FittedScorecard population_percentile); the same whether the record is sent alone "
+    "or in a batch. null when unscored, or when the model file predates population scores"
+)
 #: Characters of a record ``id``, at most.
 MAX_ID_LENGTH: Final = 200
 
 RecordId = str | int | None
+
+log = logging.getLogger("am_analytics.serve")
 
 
 def record_type(name: str, fields: tuple[str, ...], *, title: str) -> Any:
@@ -78,22 +90,26 @@ class ManagerScoring:
         self._norm_keys = [f"{m}_norm" for m in self.metrics]
         self._contribution_keys = [f"{m}_contribution" for m in self.metrics]
         self._effect_keys = [f"{m}_effect" for m in self.metrics]
+        if fitted.population_scores_ is None:
+            log.warning(
+                "the manager model %s was written before models kept their population's "
+                "scores: every percentile will be null; fit and save it again "
+                "(am-analytics score ... --save-model)",
+                loaded.sha256[:12],
+            )
 
     # -- one record ---------------------------------------------------------
 
     def score_record(self, record: dict[str, Any]) -> dict[str, Any]:
-        """The answer for one validated record: ``score_one`` plus rank, percentile, effects."""
+        """The answer for one validated record: ``score_one`` plus its effects."""
         scored = self.fitted.score_one(record)
         norms = [scored[key] for key in self._norm_keys]
         effects = self._effects(norms)
-        unscored = scored["score"] is None
         out: dict[str, Any] = {
             "id": record.get("id"),
             "score": scored["score"],
             "grade": scored["grade"],
-            # among the records of the request, as FittedScorecard.score ranks a frame
-            "rank": None if unscored else 1,
-            "percentile": None if unscored else 100.0,
+            "percentile": scored["population_percentile"],
             "missing": scored["missing"],
             "not_finite": scored["not_finite"],
         }
@@ -147,8 +163,7 @@ class ManagerScoring:
             "id": [r.get("id") for r in records],
             "score": _floats(scored["score"]),
             "grade": _labels(scored["grade"]),
-            "rank": _floats(scored["rank"].astype(np.float64)),
-            "percentile": _floats(scored["percentile"]),
+            "percentile": _floats(scored["population_percentile"]),
             "missing": _name_lists(scored["missing"]),
             "not_finite": _name_lists(scored["not_finite"]),
         }
@@ -160,7 +175,6 @@ class ManagerScoring:
             columns[effect_key] = _floats(effects[metric])
         columns["lifted_by"] = strongest["lifted_by"].tolist()
         columns["held_back_by"] = strongest["held_back_by"].tolist()
-        columns["rank"] = [None if r is None else int(r) for r in columns["rank"]]
         keys = list(columns)
         return [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
 
@@ -189,6 +203,12 @@ class ManagerScoring:
             "grade_thresholds": [_finite_or_none(t) for t in self.fitted.thresholds_],
             "median_score": _finite_or_none(self.fitted.median_score_),
             "n_fitted": self.fitted.n_fitted_,
+            # how many managers a percentile is among (null: the file predates them)
+            "n_population_scores": (
+                None
+                if self.fitted.population_scores_ is None
+                else len(self.fitted.population_scores_)
+            ),
             **_describe_file(self.file),
         }
 
@@ -199,8 +219,7 @@ class ManagerScoring:
             "id": {"type": ["string", "integer", "null"]},
             "score": {**number, "description": "0..100"},
             "grade": {"type": ["string", "null"]},
-            "rank": {"type": ["integer", "null"], "description": "among the request's records"},
-            "percentile": {**number, "description": "among the request's records"},
+            "percentile": {**number, "description": PERCENTILE_DESCRIPTION},
             "missing": {"type": "array", "items": {"type": "string"}},
             "not_finite": {"type": "array", "items": {"type": "string"}},
         }
