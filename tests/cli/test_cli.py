@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import am_analytics
 from am_analytics.cli import EXIT_OK, EXIT_REJECTS, EXIT_UNUSABLE, app
 from am_analytics.sample import sample_dir
 from conftest import tiny_tables
@@ -471,3 +474,22 @@ def test_the_command_line_imports_the_domains_only_when_a_command_runs() -> None
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "stream", "expected"),
+    [
+        (["--version"], EXIT_OK, "stdout", am_analytics.__version__),
+        (["validate", "no/such/folder"], EXIT_UNUSABLE, "stdout", "no/such/folder"),
+        (["validate", "--no-such-option"], 2, "stderr", "No such option"),
+    ],
+)
+def test_the_script_exits_with_its_code_and_all_its_output_through_a_pipe(
+    arguments: list[str], code: int, stream: str, expected: str
+) -> None:
+    """The script ends its process itself: the exit code and every line still come through."""
+    done = subprocess.run(
+        [sys.executable, "-m", "am_analytics.cli", *arguments], capture_output=True, text=True
+    )
+    assert done.returncode == code, done.stderr
+    assert expected in getattr(done, stream)

@@ -250,3 +250,20 @@ def test_an_error_in_a_forked_section_is_raised_and_no_process_is_left(
     with pytest.raises(ConfigError, match="cannot place a client"):
         evaluate(data, config=CONFIG, n_jobs=2)
     assert multiprocessing.active_children() == []
+
+
+def test_migration_is_from_segment_clients_at_the_previous_period_end(
+    data: am_analytics.Dataset, evaluation: Evaluation
+) -> None:
+    """The previous segments are those segment_clients gives on 2026-06-30, client by client."""
+    from am_analytics.segments import migration, segment_clients
+
+    frames = evaluation.frames()
+    before = segment_clients(data, as_of="2026-06-30")
+    moves = migration(before["segment"], frames["clients"]["segment"])
+    pd.testing.assert_frame_equal(frames["segment_migration"], moves.counts)
+    slipped = frames["slipping_clients"]
+    assert len(slipped) > 0
+    pd.testing.assert_series_equal(
+        slipped["previous_segment"], before.loc[slipped.index, "segment"], check_names=False
+    )

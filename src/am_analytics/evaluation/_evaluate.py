@@ -6,6 +6,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Sequence
 from functools import partial
+from importlib import import_module
 from multiprocessing.connection import Connection, wait
 from time import perf_counter
 from typing import TYPE_CHECKING
@@ -194,22 +195,30 @@ def _run_stages(
 
     With ``jobs`` > 1 the stages ``apart`` run in forked children, ``jobs``
     at a time, while this process runs the others in order; the ``last``
-    stage waits for every child. A child's error is raised here, and the
-    children still running are stopped.
+    stage waits for every child. Those that import nothing shared go first;
+    the modules of the others are imported here while children run, once,
+    so that the children forked after share them. A child's error is raised
+    here, and the children still running are stopped.
     """
     done: dict[str, tuple[Section, float]] = {}
-    waiting = deque(stage for stage in stages if stage.apart and jobs > 1)
+    apart = [stage for stage in stages if stage.apart and jobs > 1]
+    waiting = deque(sorted(apart, key=lambda stage: bool(stage.imports)))  # stable
     running: dict[Connection, tuple[str, Forked[tuple[Section, float]]]] = {}
 
     def start_children() -> None:
         while waiting and len(running) < jobs:
             stage = waiting.popleft()
+            for module in stage.imports:
+                import_module(module)
             if progress is not None:
                 progress(stage.name)
             child = Forked(partial(_timed_section, stage, run))
             running[child.connection] = (stage.name, child)
 
     def collect(*, block: bool) -> None:
+        if block and waiting:
+            for module in waiting[0].imports:  # the next child's, while these run
+                import_module(module)
         for connection in wait(list(running), timeout=None if block else 0):
             name, child = running.pop(connection)  # type: ignore[call-overload]
             done[name] = child.result()

@@ -221,7 +221,7 @@ def client_segments(run: Run) -> Frames:
     from .. import segments
 
     clients = _segment_clients(run, run.period)
-    before = _segment_clients(run, run.previous_period)
+    before = _previous_segments(run)
     moves = segments.migration(before["segment"], clients["segment"])
     # the call list is made on as_of: a plan due from the period's end would be stale
     plan = segments.service_plan(clients, as_of=run.as_of, policy=run.config.service_policy)
@@ -270,6 +270,26 @@ def _segment_clients(run: Run, period: pd.Period) -> pd.DataFrame:
         rules=config.segment_rules,
         policy=config.service_policy,
     )
+
+
+def _previous_segments(run: Run) -> pd.DataFrame:
+    """The clients' RFM segments at the previous period's end, with owner and net revenue.
+
+    What the migration and the slipping clients compare with: the segments
+    :func:`~am_analytics.segments.segment_clients` gives (an RFM scorer fitted
+    on the clients of that day, the same rules), without the value tiers and
+    forecasts it would fit too, which nothing here reads.
+    """
+    from .. import segments  # see client_segments
+
+    ledger = segments.client_features(run.dataset.sales, as_of=run.period_end(run.previous_period))
+    # a client whose sums overflow is set aside, as segment_clients does
+    overflowed = np.isinf(ledger.select_dtypes("number").to_numpy(dtype=np.float64)).any(axis=1)
+    features = ledger.loc[~overflowed]
+    scores = segments.RFMScorer().fit(features).transform(features)
+    labels = segments.rfm_segments(scores, rules=run.config.segment_rules)["segment"]
+    owners = run.dataset.clients.set_index("client_id")[["name", "manager_id"]]
+    return owners.reindex(features.index).assign(segment=labels, monetary=features["monetary"])
 
 
 def satisfaction(run: Run) -> Frames:
@@ -354,6 +374,13 @@ class Stage(NamedTuple):
     apart: bool = False
     #: Whether it reads what every other stage made: it runs after all of them.
     last: bool = False
+    #: Modules it loads that other stages apart load too, imported before it is forked.
+    imports: tuple[str, ...] = ()
+
+
+#: scipy.stats (0.5 s to import) is loaded by scikit-learn, statsmodels and the
+#: rating reliability: once in the parent, not once in each child.
+_SCIPY_STATS = ("scipy.stats",)
 
 
 #: The stages, in the order of the sections.
@@ -361,12 +388,12 @@ STAGES: tuple[Stage, ...] = (
     Stage("data_quality", (), data_quality),
     Stage("scores", (), scores),
     Stage("teams", (), teams),
-    Stage("ratings", ("ratings",), rating_quality, apart=True),
+    Stage("ratings", ("ratings",), rating_quality, apart=True, imports=_SCIPY_STATS),
     Stage("goals", ("goals",), goal_tracking, apart=True),
-    Stage("segments", (), client_segments, apart=True),
+    Stage("segments", (), client_segments, apart=True, imports=_SCIPY_STATS),
     Stage("satisfaction", ("surveys",), satisfaction),
     Stage("feedback", ("feedback",), complaints),
-    Stage("training", ("training",), training, apart=True),
+    Stage("training", ("training",), training, apart=True, imports=_SCIPY_STATS),
     Stage("development", ("ratings",), careers, apart=True),
     Stage("summary", (), summary, last=True),
 )
