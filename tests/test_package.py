@@ -11,10 +11,11 @@ import am_analytics
 
 
 def test_import_stays_light() -> None:
-    """Importing am_analytics loads neither scikit-learn, matplotlib, openpyxl nor the CLI."""
+    """Importing am_analytics loads none of the heavy libraries; the API loads on first use."""
     code = (
         "import sys, am_analytics; "
-        "heavy = {'sklearn', 'matplotlib', 'openpyxl', 'statsmodels', 'typer', 'rich'}; "
+        "heavy = {'pandas', 'scipy', 'pandera', 'sklearn', 'statsmodels', 'matplotlib', "
+        "'httpx', 'openpyxl', 'typer', 'rich', 'fastapi'}; "
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -22,9 +23,12 @@ def test_import_stays_light() -> None:
 
 
 def test_public_api_is_exported() -> None:
-    """Everything in __all__ exists, and the error family has one root."""
+    """Everything in __all__ exists (and dir() lists it), and the error family has one root."""
     for name in am_analytics.__all__:
         assert hasattr(am_analytics, name), name
+        assert name in dir(am_analytics), name
+    with pytest.raises(AttributeError, match="no attribute 'evaluat'"):
+        am_analytics.evaluat  # noqa: B018
     for error in (
         am_analytics.DataValidationError,
         am_analytics.InputFileError,

@@ -15,7 +15,9 @@ run for one release, with a :class:`FutureWarning` that shows the new call.
 np.True_
 """
 
-from .dataset import Dataset, from_frames, load, save
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     AmAnalyticsError,
     ConfigError,
@@ -26,20 +28,64 @@ from .errors import (
     MissingTableError,
     OutputPathError,
 )
-from .evaluation import (
-    Evaluation,
-    EvaluationConfig,
-    apply_overrides,
-    evaluate,
-    load_evaluation_config,
-    read_overrides,
-)
-from .io.aliases import header_aliases
-from .metrics import list_metrics, manager_metrics
-from .model_file import ModelFile, read_model, write_model
-from .sample import generate, load_sample
-from .schemas import ValidationRules
-from .scoring import Criterion, FittedScorecard, Scorecard, load_scorecard, score_managers
+
+if TYPE_CHECKING:
+    from .dataset import Dataset, from_frames, load, save
+    from .evaluation import (
+        Evaluation,
+        EvaluationConfig,
+        apply_overrides,
+        evaluate,
+        load_evaluation_config,
+        read_overrides,
+    )
+    from .io.aliases import header_aliases
+    from .metrics import list_metrics, manager_metrics
+    from .model_file import ModelFile, read_model, write_model
+    from .sample import generate, load_sample
+    from .schemas import ValidationRules
+    from .scoring import Criterion, FittedScorecard, Scorecard, load_scorecard, score_managers
+
+#: Where each name of the public API is defined. The modules are imported on a
+#: name's first use (as SPEC 1 of the Scientific Python project describes), so
+#: ``import am_analytics`` costs no pandas, pandera or scipy, and a command's
+#: ``--help`` answers at once.
+_HOMES = {
+    **dict.fromkeys(["Dataset", "from_frames", "load", "save"], ".dataset"),
+    **dict.fromkeys(
+        [
+            "Evaluation",
+            "EvaluationConfig",
+            "apply_overrides",
+            "evaluate",
+            "load_evaluation_config",
+            "read_overrides",
+        ],
+        ".evaluation",
+    ),
+    "header_aliases": ".io.aliases",
+    **dict.fromkeys(["list_metrics", "manager_metrics"], ".metrics"),
+    **dict.fromkeys(["ModelFile", "read_model", "write_model"], ".model_file"),
+    **dict.fromkeys(["generate", "load_sample"], ".sample"),
+    "ValidationRules": ".schemas",
+    **dict.fromkeys(
+        ["Criterion", "FittedScorecard", "Scorecard", "load_scorecard", "score_managers"],
+        ".scoring",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_HOMES[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
 
 __version__ = "0.1.0"
 

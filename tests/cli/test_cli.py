@@ -493,3 +493,56 @@ def test_the_script_exits_with_its_code_and_all_its_output_through_a_pipe(
     )
     assert done.returncode == code, done.stderr
     assert expected in getattr(done, stream)
+
+
+#: The data stack and the optional extras: what the help of any command must not import.
+HEAVY_MODULES = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "pandera",
+    "scipy",
+    "sklearn",
+    "statsmodels",
+    "matplotlib",
+    "openpyxl",
+    "httpx",
+    "jinja2",
+    "xlsxwriter",
+    "fastapi",
+    "uvicorn",
+)
+
+#: Shows the help of ``sys.argv[1:]``, then prints the heavy modules loaded. It calls
+#: the app, not ``main()``: main ends the process before anything could be printed.
+_HELP_THEN_MODULES = (
+    "import sys\n"
+    "from am_analytics.cli import app\n"
+    "app(sys.argv[1:], prog_name='am-analytics', standalone_mode=False)\n"
+    "loaded = {name.partition('.')[0] for name in sys.modules}\n"
+    f"print('loaded:', sorted(loaded & set({HEAVY_MODULES!r})))\n"
+)
+
+
+@pytest.mark.parametrize("command", [[], ["evaluate"], ["import"], ["config", "init"]])
+def test_help_imports_no_data_stack(command: list[str]) -> None:
+    """The help of the program and of a command exits 0, shows the usage, loads no pandas."""
+    script = subprocess.run(
+        [sys.executable, "-m", "am_analytics.cli", *command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert script.returncode == EXIT_OK, script.stderr
+    assert f"Usage: python -m am_analytics.cli {' '.join([*command, ''])}" in script.stdout
+    shown = subprocess.run(
+        [sys.executable, "-c", _HELP_THEN_MODULES, *command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Usage: am-analytics" in shown.stdout
+    assert shown.stdout.splitlines()[-1] == "loaded: []"

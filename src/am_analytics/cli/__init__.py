@@ -3,6 +3,10 @@
 Each command lives in its own module and only formats what the library
 returns. Exit codes: 0 success, 1 the data has rejected rows, 2 the input is
 unusable (missing tables or columns, unreadable files, bad options).
+
+The command modules import pandas and the library inside the command
+functions, and only light types (``Path``, ``str``, ``int``) in the options
+that registration reads: ``am-analytics --help`` loads none of the data stack.
 """
 
 from . import evaluate, import_, sample, score, segments, serve, validate

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -16,6 +15,8 @@ from rich.table import Table
 from ..errors import OutputPathError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..dataset import Dataset
 
 #: Said after "written to PATH" when an existing output was replaced.
@@ -68,6 +69,8 @@ def stage_progress(description: str, *, total: int) -> Iterator[Callable[[str], 
 
 def today() -> pd.Timestamp:
     """The default ``as_of`` of loading: the only place the wall clock is read."""
+    import pandas as pd
+
     return pd.Timestamp.today().normalize()
 
 

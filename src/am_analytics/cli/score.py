@@ -6,7 +6,6 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -23,6 +22,7 @@ from ._output import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
 
     from ..dataset import Dataset
@@ -118,6 +118,8 @@ def _print_left_out_managers(
     screen: Console, table: pd.DataFrame, data: Dataset, period: str
 ) -> None:
     """Name the managers who are not rows of the score table, by reason."""
+    import pandas as pd
+
     from ..scoring._managers import LEFT, NOT_YET_HIRED
 
     names = data.managers.set_index("manager_id")["name"]
@@ -134,6 +136,8 @@ def _print_left_out_managers(
 
 def _print_scores(screen: Console, table: pd.DataFrame, period: str) -> None:
     """The score table: rank, manager, score and grade, and what lifted or held back each."""
+    import pandas as pd
+
     view = Table(title=f"Managers, {period}")
     for name in ("rank", "manager", "name", "team", "score", "grade", "lifted by", "held back by"):
         view.add_column(name, justify="right" if name in ("rank", "score") else "left")
