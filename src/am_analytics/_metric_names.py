@@ -4,9 +4,10 @@
 ``get_metric``); it registers into :data:`REGISTRY`, which lives here because
 the check of a goals table (``_validation``, below the metrics) must know every
 registered name, those added later with ``register_metric()`` included,
-without importing a module of a higher floor. Importing any part of the
-package imports :mod:`am_analytics.metrics` (from ``am_analytics/__init__``),
-so the built-in metrics are registered before any table is validated.
+without importing a module of a higher floor. The built-in metrics register
+when :mod:`am_analytics.metrics` is imported, which a load need not have done
+yet: their names are listed here too (:data:`BUILTIN_METRICS`; a test checks
+that the two agree).
 """
 
 from __future__ import annotations
@@ -20,6 +21,27 @@ if TYPE_CHECKING:
 RATING_PREFIX: Final = "rating_"
 #: The registry's name for the family of rating metrics.
 RATING_TEMPLATE: Final = "rating_<competency>"
+
+#: The metrics am_analytics.metrics registers (the rating family aside), in its order.
+BUILTIN_METRICS: Final = (
+    "sales_amount",
+    "order_count",
+    "active_clients",
+    "new_clients",
+    "client_retention",
+    "avg_order_value",
+    "sales_growth_yoy",
+    "csat_mean",
+    "nps",
+    "survey_count",
+    "complaint_count",
+    "complaints_per_100_clients",
+    "median_resolution_hours",
+    "csat_adjusted",
+    "sla_breach_rate",
+    "overdue_count",
+    "goal_attainment",
+)
 
 #: The registered metrics by name, in registration order.
 REGISTRY: dict[str, Metric] = {}

@@ -39,7 +39,7 @@ from ._keys import (
     _resolve_references,
     _submit_lookups,
 )
-from ._metric_names import RATING_PREFIX
+from ._metric_names import BUILTIN_METRICS, RATING_PREFIX
 from ._metric_names import REGISTRY as METRIC_REGISTRY
 from ._rejects import (
     REJECT_COLUMNS,
@@ -253,5 +253,6 @@ def _known_metrics(rules: ValidationRules) -> list[str]:
     # Known names are read from the registry's table (on this floor, filled by
     # am_analytics.metrics) rather than listed in ValidationRules, so that metrics
     # added with register_metric() count at once.
-    names = [n for n in METRIC_REGISTRY if not n.startswith(RATING_PREFIX)]
+    registered = (n for n in METRIC_REGISTRY if not n.startswith(RATING_PREFIX))
+    names = list(dict.fromkeys([*BUILTIN_METRICS, *registered]))
     return names + [RATING_PREFIX + c for c in rules.competencies]

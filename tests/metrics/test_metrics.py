@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -366,3 +369,27 @@ def test_manager_metrics_positional_period_still_works_with_a_warning() -> None:
     with pytest.warns(FutureWarning, match=advice):
         old = manager_metrics(data, "2026Q3", metrics=["sales_amount", "new_clients"])
     pd.testing.assert_frame_equal(old, new)
+
+
+def test_the_builtin_metric_names_are_those_the_registry_gets() -> None:
+    """BUILTIN_METRICS (read by validation before any import of metrics) lists the registry's.
+
+    In a fresh process, so that metrics registered by other tests do not count.
+    """
+    code = (
+        "from am_analytics._metric_names import BUILTIN_METRICS, REGISTRY, RATING_TEMPLATE; "
+        "import am_analytics.metrics; "
+        "print([n for n in REGISTRY if n != RATING_TEMPLATE] == list(BUILTIN_METRICS))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"
+
+
+def test_a_goals_table_loads_before_anything_imports_the_metrics() -> None:
+    """Loading the sample first thing in a process knows every built-in goal metric."""
+    code = (
+        "import sys, am_analytics; data = am_analytics.load_sample(); "
+        "print(len(data.rejects), 'am_analytics.metrics' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split()[0] == "0"
