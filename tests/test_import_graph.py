@@ -35,6 +35,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
         "_checks",
         "_deprecation",
         "_metric_names",
+        "_lazy",
         "_processes",
         "_version",
     ),

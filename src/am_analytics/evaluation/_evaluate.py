@@ -164,8 +164,8 @@ def evaluate(
     if overrides is None and config.overrides is not None:
         overrides = read_overrides(config.overrides)
     run = Run(dataset, quarter, quarter - 1, day, config, overrides)
-    jobs = resolve_jobs(n_jobs) if can_fork() else 1
-    done = _run_stages(STAGES, run, jobs=jobs, progress=progress)
+    jobs = resolve_jobs(n_jobs)  # checked on every platform, as write() does
+    done = _run_stages(STAGES, run, jobs=jobs if can_fork() else 1, progress=progress)
     sections = tuple(done[stage.name][0] for stage in STAGES)
     timings = {stage.name: done[stage.name][1] for stage in STAGES}
     return Evaluation(quarter, quarter - 1, day, sections, timings, config)

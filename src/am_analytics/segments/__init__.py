@@ -20,9 +20,9 @@
   :func:`segment_summary` gives each segment's clients and share of revenue.
 """
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_names
 from ._abc import abc_tiers
 from ._bgnbd import BetaGeoModel
 from ._clv import expected_value
@@ -57,13 +57,7 @@ _WITH_SKLEARN = {
     "ValueSegmenter": "._clustering",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _WITH_SKLEARN:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_WITH_SKLEARN[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(__name__, _WITH_SKLEARN)
 
 
 __all__ = [
