@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import ndtri
 
 import am_analytics as am
 from am_analytics.errors import ConfigError, DataValidationError, MissingTableError
@@ -415,3 +416,32 @@ def test_goal_dates_in_any_unit_are_read() -> None:
     micro = goals.astype({"period_start": "datetime64[us]", "period_end": "datetime64[us]"})
     expected = attainment(data, goals=goals, as_of="2026-08-20")
     pd.testing.assert_frame_equal(attainment(data, goals=micro, as_of="2026-08-20"), expected)
+
+
+def test_csat_interval_counts_answers_not_responses() -> None:
+    """Hand-worked CSAT interval: answers 5, 3, (blank), 4 by 10 July of a 91-day goal.
+
+    n = 3 answers (the blank response does not count), mean 4, sample sd 1;
+    answers still to come = 3 × 81 / 10 = 24.3; spread = 1 × √24.3 / (3 + 24.3);
+    the 80% interval's half-width is z(0.9) × spread = 0.231407. Counting the
+    4 responses instead would give 0.18894.
+    """
+    one = ["M1"]
+    surveys = pd.DataFrame({"response_id": ["R1", "R2", "R3", "R4"], "client_id": ["C1"] * 4,
+                            "manager_id": one * 4, "csat": [5.0, 3.0, np.nan, 4.0],
+                            "survey_date": pd.date_range("2026-07-01", periods=4)})  # fmt: skip
+    goals = pd.DataFrame({"goal_id": ["G1"], "owner_id": one, "metric": ["csat_mean"],
+                          "target": [4.5], "period_start": [pd.Timestamp("2026-07-01")],
+                          "period_end": [pd.Timestamp("2026-09-29")]})  # fmt: skip
+    data = am.from_frames(
+        managers=pd.DataFrame({"manager_id": one, "name": ["王芳"]}),
+        clients=pd.DataFrame({"client_id": ["C1"], "manager_id": one}),
+        sales=pd.DataFrame({"order_id": ["O1"], "client_id": ["C1"], "manager_id": one,
+                            "order_date": [pd.Timestamp("2026-07-01")], "amount": [100.0]}),
+        surveys=surveys, goals=goals, as_of="2026-07-10",
+    )  # fmt: skip
+    last = attainment(data, as_of="2026-07-10").iloc[-1]
+    assert last["date"] == pd.Timestamp("2026-07-10") and last["projection"] == 4.0
+    half_width = ndtri(0.9) * np.sqrt(24.3) / 27.3
+    assert last["projection_high"] - 4.0 == pytest.approx(half_width, rel=1e-9)
+    assert 4.0 - last["projection_low"] == pytest.approx(half_width, rel=1e-9)

@@ -18,13 +18,11 @@ from scipy.special import ndtr
 
 from ..dataset import Dataset
 from ._actuals import (
-    TEAM_WEIGHTS,
     FloatArray,
     IntArray,
     OwnerCumulative,
     _safe_ratio,
     is_additive,
-    owner_actuals,
 )
 
 #: Previous comparable periods whose completion ratios the projection draws on.
@@ -350,7 +348,7 @@ def _mean_forecast(
     remaining = (steps["total_days"] - steps["elapsed_days"]).to_numpy(dtype=float)
     csat = (steps["metric"] == "csat_mean").to_numpy()
     if csat.any() and dataset.surveys is not None:
-        sd, count = _answer_spread(steps[csat], dataset, cumulative)
+        sd, count = _answer_spread(steps[csat], cumulative)
         elapsed = steps["elapsed_days"].to_numpy(dtype=float)[csat]
         to_come = count * remaining[csat] / elapsed
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -360,15 +358,17 @@ def _mean_forecast(
 
 
 def _answer_spread(
-    steps: pd.DataFrame, dataset: Dataset, cumulative: OwnerCumulative
+    steps: pd.DataFrame, cumulative: OwnerCumulative
 ) -> tuple[FloatArray, FloatArray]:
-    """Standard deviation and number of the CSAT answers about each owner to date."""
+    """Standard deviation and number of the CSAT answers about each owner to date.
+
+    The number is that of the answers, not of the responses: a response that
+    left the CSAT question blank adds nothing to the mean or its spread.
+    """
     queries = steps.assign(start=steps["period_start"], end=steps["date"])
-    count = owner_actuals(
-        queries.assign(metric=TEAM_WEIGHTS["csat_mean"]), dataset, cumulative=cumulative
-    )
+    squares, count = _csat_totals(queries, cumulative)
+    mean_square = _safe_ratio(squares, count)
     mean = steps["actual_to_date"].to_numpy(dtype=float)
-    mean_square = _mean_square_csat(queries, cumulative)
     with np.errstate(invalid="ignore"):
         variance = np.maximum(mean_square - mean**2, 0) * count / (count - 1)
     return np.where(count >= 2, np.sqrt(variance), np.nan), count
@@ -376,10 +376,19 @@ def _answer_spread(
 
 def _mean_square_csat(queries: pd.DataFrame, cumulative: OwnerCumulative) -> FloatArray:
     """Mean of the squared CSAT answers per query (the csat_mean rules on squared answers)."""
+    return _safe_ratio(*_csat_totals(queries, cumulative))
+
+
+def _csat_totals(
+    queries: pd.DataFrame, cumulative: OwnerCumulative
+) -> tuple[FloatArray, FloatArray]:
+    """Sum of the squared CSAT answers and number of answers in each query's window."""
     owners = cumulative.owner_codes(queries["owner_id"], queries["owner_kind"])
     window = (owners, _day_array(queries["start"]), _day_array(queries["end"]))
-    squares = cumulative.between("csat_sum_squares", *window)
-    return _safe_ratio(squares, cumulative.between("csat_answers", *window))
+    return (
+        cumulative.between("csat_sum_squares", *window),
+        cumulative.between("csat_answers", *window),
+    )
 
 
 def _day_array(dates: pd.Series) -> np.ndarray:
