@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from ._rejects import _Issues
 from .io.aliases import value_aliases
 from .io.parsing import (
     ParsedColumn,
+    _parse_categorical_text,
     parse_bool,
     parse_date,
     parse_enum,
@@ -22,6 +24,9 @@ from .io.parsing import (
 )
 from .schemas import ValidationRules, column_default, column_kinds, table_schema
 
+#: Tables of at least this many rows have their columns read two at a time.
+_PARALLEL_ROWS: Final = 200_000
+
 
 def _parse_columns(
     table: str, source: pd.DataFrame, issues: _Issues, *, rules: ValidationRules
@@ -31,12 +36,22 @@ def _parse_columns(
     schema = table_schema(table, rules=rules)
     columns: dict[str, pd.Series] = {}
     notes: list[str] = []
+    # The readers' heavy parts (Arrow kernels, numpy) release the GIL: on large
+    # tables two columns are read at a time.
+    with ThreadPoolExecutor(max_workers=2 if len(source) >= _PARALLEL_ROWS else 1) as pool:
+        reading = {
+            column: pool.submit(
+                _read_column, table, column, kind, source[column], schema=schema, rules=rules
+            )
+            for column, kind in kinds.items()
+            if column in source.columns
+        }
     for column, kind in kinds.items():
         default = column_default(table, column)
         if column not in source.columns:
             columns[column] = _absent(kind, default, source.index)
             continue
-        parsed = _read_column(table, column, kind, source[column], schema=schema, rules=rules)
+        parsed = reading[column].result()
         values = parsed.values
         if default is not None:
             # only empty cells take the default: an unreadable one stays missing, so
@@ -61,6 +76,9 @@ def _read_column(
     rules: ValidationRules,
 ) -> ParsedColumn:
     """Read one raw column with the reader of its kind."""
+    if kind == "ref" and isinstance(raw.dtype, pd.CategoricalDtype):
+        # ids read as a dictionary stay one: their lookup is then of the distinct ids
+        return _parse_categorical_text(raw)
     if kind in ("id", "ref", "text"):
         return parse_text(raw)
     if kind == "enum":

@@ -160,8 +160,12 @@ def _rejected_roots(
 ) -> pd.Series:
     """Each rejected key of ``table`` and the root cause of its row (first row of a key wins)."""
     key = key_columns(table)
-    in_frame = (rejects["row"] - 1).isin(frame.index).to_numpy()  # malformed rows have no key
-    if len(key) != 1 or not in_frame.any():
+    if len(key) != 1 or rejects.empty:
+        return pd.Series([], dtype=object)
+    # malformed rows have no key; get_indexer looks up the few rejected rows, where
+    # isin would hash every label of a large frame
+    in_frame = frame.index.get_indexer(pd.Index(rejects["row"].to_numpy() - 1)) >= 0
+    if not in_frame.any():
         return pd.Series([], dtype=object)
     found = rejects[in_frame]
     positions = found["row"] - 1

@@ -42,6 +42,7 @@ def _apply_schema(
     # Reference columns were checked when they were resolved; pandera would also
     # walk their (possibly million) categories in Python to check the dtype.
     schema = schema.remove_columns(list(references(table)))
+    schema = _without_proven_checks(schema)
     try:
         schema.validate(frame, lazy=True, inplace=True)  # no coercion, so nothing is changed
     except pa.errors.SchemaErrors as exc:
@@ -68,6 +69,36 @@ def _apply_schema(
                 str(column), str(name), checks.get(str(check)), rows, rules, as_of
             )
             issues.add(rows.index, str(column), short, reasons)
+
+
+def _without_proven_checks(schema: pa.DataFrameSchema) -> pa.DataFrameSchema:
+    """The schema less the checks that reading the columns has already proved.
+
+    Text and id columns are read by ``parse_text``, which makes a blank cell
+    missing, so every string it keeps has a character: ``str_length >= 1`` cannot
+    fail (an empty one fails ``nullable`` instead, with the same reject), and on
+    millions of ids pandera would measure every string to find that out. The
+    tests check that the full schema accepts every table :func:`load` keeps.
+    """
+    updates: dict[str, dict[str, Any]] = {}
+    for name, column in schema.columns.items():
+        if (column.metadata or {}).get("kind") not in ("id", "text"):
+            continue
+        kept = [c for c in column.checks if not _is_nonempty_check(c)]
+        if len(kept) != len(column.checks):
+            updates[name] = {"checks": kept}
+    return schema.update_columns(updates) if updates else schema
+
+
+def _is_nonempty_check(check: pa.Check) -> bool:
+    """Whether a check is ``str_length(min_value=1)`` and nothing more."""
+    stats = check.statistics or {}
+    return (
+        check.name == "str_length"
+        and stats.get("min_value") in (0, 1)
+        and stats.get("max_value") is None
+        and stats.get("exact_value") is None
+    )
 
 
 def _describe(

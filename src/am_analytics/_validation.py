@@ -198,8 +198,11 @@ def _validate_table(
     issues.read_values_from(frame)
     raw.frame = raw.frame.iloc[:0]
     # Arrow's hashing and sorting kernels release the GIL: on large tables the key
-    # test and the reference lookups (in slices) run side by side.
+    # test and the reference lookups (in slices) run side by side, and beside the
+    # schema, which checks the other columns (it skips the references; the cells it
+    # rejects are not those that steps 2 and 3 reject, so the order does not matter).
     with ThreadPoolExecutor(max_workers=2) as pool:
+        schema = pool.submit(_apply_schema, table, frame, issues, rules=rules, as_of=as_of)
         repeated = pool.submit(_has_repeated_keys, table, frame)
         lookups = {
             column: _submit_lookups(pool, frame[column], kept[target][key_columns(target)[0]])
@@ -214,7 +217,7 @@ def _validate_table(
         )
         if repeated.result():
             _enforce_key(table, frame, issues)
-    _apply_schema(table, frame, issues, rules=rules, as_of=as_of)
+        schema.result()
     if table == "goals":
         _check_goal_metrics(frame, issues, rules=rules)
     rejects = issues.frame()

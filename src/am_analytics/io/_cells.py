@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,15 @@ def _present(raw: pd.Series) -> pd.Series:
 
 def _as_text(raw: pd.Series) -> pd.Series:
     """Raw cells as stripped strings; blank cells become missing."""
+    return _text_cells(raw)[0]
+
+
+def _text_cells(raw: pd.Series) -> tuple[pd.Series, bool]:
+    """Raw cells as stripped strings (blank cells missing), and whether any may start with ``'``.
+
+    Arrow-backed text is inspected at the ends of each string first (:func:`_edges`):
+    only the cells that may have white space at an end, or be blank, are stripped.
+    """
     if raw.dtype.kind == "f":
         values = raw.to_numpy()
         finite = np.isfinite(values)
@@ -47,54 +56,101 @@ def _as_text(raw: pd.Series) -> pd.Series:
             # Integer ids that picked up a float dtype (a NaN elsewhere) print without ".0".
             out = pd.Series(pd.NA, index=raw.index, dtype="str")
             out[finite] = values[finite].astype(np.int64).astype(str)
-            return out
+            return out, False
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        # the distinct values are read, then taken for every row (Arrow's take)
+        categories, any_quoted = _text_cells(pd.Series(raw.cat.categories))
+        codes = raw.cat.codes.to_numpy()
+        taken = categories.astype("str").array.take(codes, allow_fill=True)
+        return pd.Series(taken, index=raw.index, dtype="str"), any_quoted
     if not isinstance(raw.dtype, pd.StringDtype):
         mask = raw.isna()
         raw = raw.astype("str").mask(mask)
-    elif _is_tidy(raw):
-        return raw
-    text = raw.str.strip()
-    return text.mask(text == "")
+    edges = _edges(raw)
+    if edges is None:
+        text = raw.str.strip()
+        return text.mask(text == ""), True
+    untidy, quoted = edges
+    if not untidy.any():
+        return raw, bool(quoted.any())
+    rows = np.flatnonzero(untidy)
+    stripped = raw.iloc[rows].str.strip()
+    text = raw.copy()
+    text.iloc[rows] = stripped.mask(stripped == "")
+    return text, True
 
 
-# First or last bytes that rule out a quick "already tidy": ASCII blanks, and any
-# non-ASCII byte (white space such as U+3000 is multi-byte; such text is stripped).
-_MAYBE_BLANK: Final = np.zeros(256, dtype=bool)
-_MAYBE_BLANK[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
-_MAYBE_BLANK[0x80:] = True
+# UTF-8 bytes that may begin a white-space character: the ASCII ones, and the lead
+# bytes of U+0085/U+00A0 (C2), U+1680 (E1), U+2000..U+205F (E2) and U+3000 (E3), the
+# white space that ``str.strip`` removes (tested over every code point).
+_BLANK_LEAD: Final = np.zeros(256, dtype=bool)
+_BLANK_LEAD[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = True
+_BLANK_LEAD[[0xC2, 0xE1, 0xE2, 0xE3]] = True
+_ASCII_BLANK: Final = _BLANK_LEAD & (np.arange(256) < 0x80)
+_WIDE_BLANK_LEAD: Final = np.zeros(256, dtype=bool)
+_WIDE_BLANK_LEAD[[0xE1, 0xE2, 0xE3]] = True
+_QUOTE: Final = 0x27
 
 
-def _is_tidy(text: pd.Series) -> bool:
-    """True when every cell is ASCII-bounded, non-blank and has no white space at its ends.
+def _edges(text: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per cell: may it be blank or have white space at an end; does it start with ``'``.
 
-    Looks only at each string's first and last byte in Arrow's buffers: far
-    cheaper than stripping millions of ids that are already clean. Text that
-    starts or ends with a non-ASCII character is simply stripped.
+    Reads only the first byte and the lead byte of the last character of each
+    string in Arrow's buffers: far cheaper than stripping millions of ids or
+    names that are already clean, Chinese text included. A cell is flagged when
+    its first or last character may be white space (a superset: ``、`` shares
+    U+3000's lead byte), so stripping the flagged cells strips every cell that
+    needs it. Missing cells are never flagged. None when the column is not
+    Arrow-backed text.
     """
     try:
         import pyarrow as pa
 
         chunks = pa.chunked_array(text.array.__arrow_array__()).chunks
     except (AttributeError, TypeError, ValueError):
-        return False
+        return None
+    untidy_parts, quoted_parts = [np.zeros(0, dtype=bool)], [np.zeros(0, dtype=bool)]
     for chunk in chunks:
         if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
-            return False
-        offset_type = "int64" if pa.types.is_large_string(chunk.type) else "int32"
-        _, offsets_buffer, data_buffer = chunk.buffers()
-        offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[
-            chunk.offset : chunk.offset + len(chunk) + 1
-        ].astype(np.int64)
-        valid = ~np.asarray(chunk.is_null(), dtype=bool)
-        starts, ends = offsets[:-1][valid], offsets[1:][valid]
-        if np.any(ends <= starts):
-            return False
-        if data_buffer is None:
-            continue
-        data = np.frombuffer(data_buffer, dtype=np.uint8)
-        if _MAYBE_BLANK[data[starts]].any() or _MAYBE_BLANK[data[ends - 1]].any():
-            return False
-    return True
+            return None
+        untidy, quoted = _chunk_edges(chunk, large=pa.types.is_large_string(chunk.type))
+        untidy_parts.append(untidy)
+        quoted_parts.append(quoted)
+    return np.concatenate(untidy_parts), np.concatenate(quoted_parts)
+
+
+def _chunk_edges(chunk: Any, *, large: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_edges` of one Arrow string chunk (``large``: 64-bit offsets)."""
+    offset_type = "int64" if large else "int32"
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    if offsets_buffer is None or len(chunk) == 0:
+        return np.zeros(len(chunk), dtype=bool), np.zeros(len(chunk), dtype=bool)
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[
+        chunk.offset : chunk.offset + len(chunk) + 1
+    ]
+    starts, ends = offsets[:-1], offsets[1:]
+    empty = ends <= starts
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+    if data is None or data.size == 0:
+        untidy, quoted = empty, np.zeros(len(chunk), dtype=bool)
+    else:
+        # take(mode="clip"): the index of an empty cell at an end of the buffer stays in it
+        first = data.take(starts, mode="clip")
+        last = data.take(ends - 1, mode="clip")
+        untidy = empty | _BLANK_LEAD[first] | _ASCII_BLANK[last]
+        quoted = (first == _QUOTE) & ~empty
+        wide = np.flatnonzero(last >= 0x80)
+        if wide.size:
+            # the last character's lead byte, one or two bytes before: white space
+            # is two (C2 ..) or three (E1/E2/E3 .. ..) bytes long
+            tail = ends[wide]
+            before = data.take(tail - 2, mode="clip")
+            third = data.take(tail - 3, mode="clip")
+            untidy[wide] |= (before == 0xC2) | ((before < 0xC0) & _WIDE_BLANK_LEAD[third])
+    if chunk.null_count:
+        valid = np.asarray(chunk.is_valid(), dtype=bool)
+        untidy, quoted = untidy & valid, quoted & valid
+    return untidy, quoted
 
 
 def _fail(raw: pd.Series, failed: pd.Series, reason: str) -> pd.Series:

@@ -47,7 +47,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from ._cells import ParsedColumn, _as_text, _fail, _present
+from ._cells import ParsedColumn, _as_text, _fail, _present, _text_cells
 from ._dates import parse_date
 from ._formulas import restore_formulas
 
@@ -102,7 +102,28 @@ def parse_text(raw: pd.Series) -> ParsedColumn:
     >>> parse_text(pd.Series([" C001 ", "", None, 1001, "'=SUM(A1)", "'plain"])).values.tolist()
     ['C001', nan, nan, '1001', '=SUM(A1)', "'plain"]
     """
-    return ParsedColumn(restore_formulas(_as_text(raw)))
+    text, maybe_quoted = _text_cells(raw)
+    # only text that starts with an apostrophe can be a neutralised formula
+    return ParsedColumn(restore_formulas(text) if maybe_quoted else text)
+
+
+def _parse_categorical_text(raw: pd.Series) -> ParsedColumn:
+    """A categorical text column read as :func:`parse_text` reads text, kept categorical.
+
+    Only the categories are read; categories that read the same (``"C1"`` and
+    ``" C1"``) become one, and blank ones missing.
+    """
+    text = parse_text(pd.Series(raw.cat.categories)).values
+    category_codes, categories = pd.factorize(text)
+    codes = raw.cat.codes.to_numpy()
+    if len(category_codes):
+        merged = np.where(codes >= 0, category_codes.take(codes, mode="clip"), -1)
+    else:  # no categories, or only blank ones: every cell missing
+        merged = np.full(len(codes), -1)
+    values = pd.Categorical.from_codes(
+        merged, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+    )
+    return ParsedColumn(pd.Series(values, index=raw.index))
 
 
 def parse_enum(
