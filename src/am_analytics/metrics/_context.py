@@ -87,12 +87,13 @@ class MetricContext:
         return self.per_manager(sales["manager"], sales["amount"])
 
     def client_pairs(self, sales: dict[str, np.ndarray]) -> IntArray:
-        """Distinct manager-client pairs with an order, as ``manager * n_clients + client``."""
+        """Distinct manager-client pairs with an order, as ``manager * n_clients + client``,
+        ascending."""
         orders = sales["amount"] >= 0
         pairs = (
             sales["manager"][orders].astype(np.int64) * self._n_clients + sales["client"][orders]
         )
-        return pd.unique(pairs)
+        return distinct(pairs)
 
     @cached_property
     def active_pairs(self) -> IntArray:
@@ -120,3 +121,34 @@ class MetricContext:
     def manager_codes(self, frame: pd.DataFrame) -> np.ndarray:
         """The manager row of each row of ``frame``."""
         return frame["manager_id"].cat.codes.to_numpy()
+
+
+def distinct(values: IntArray) -> IntArray:
+    """The distinct values, ascending.
+
+    A sort, which numpy does with SIMD, finds them several times faster than
+    hashing (``pd.unique``) at a million pairs.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> distinct(np.array([7, 3, 7, 1, 3])).tolist()
+    [1, 3, 7]
+    """
+    ordered = np.sort(values)
+    first = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
+def common(some: IntArray, others: IntArray) -> IntArray:
+    """The values in both ``some`` and ``others`` (each without repeats), ascending.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> common(np.array([5, 1, 9]), np.array([9, 2, 5])).tolist()
+    [5, 9]
+    """
+    both = np.sort(np.concatenate([some, others]))
+    return both[1:][both[1:] == both[:-1]]

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
-import pandas as pd
 
-from ._context import MetricContext
+from ._context import MetricContext, common, distinct
 from ._registry import FloatArray, Metric
 
 
@@ -34,7 +33,7 @@ def _new_clients(ctx: MetricContext) -> FloatArray:
     first_time = np.full(ctx._n_clients, np.iinfo(np.int64).max)
     np.minimum.at(first_time, clients, times)
     on_first_day = _day(times) == _day(first_time[clients])
-    pairs = pd.unique(
+    pairs = distinct(
         managers[on_first_day].astype(np.int64) * ctx._n_clients + clients[on_first_day]
     )
     return ctx.per_manager(ctx.pair_managers(pairs))
@@ -47,9 +46,8 @@ def _day(times: np.ndarray) -> np.ndarray:
 
 def _client_retention(ctx: MetricContext) -> FloatArray:
     previous = ctx.client_pairs(ctx.sales_in(ctx.previous_window))
-    kept = pd.Index(ctx.active_pairs).get_indexer(pd.Index(previous)) >= 0
-    managers = ctx.pair_managers(previous)
-    return ctx.ratio(ctx.per_manager(managers[kept]), ctx.per_manager(managers))
+    kept = ctx.pair_managers(common(previous, ctx.active_pairs))
+    return ctx.ratio(ctx.per_manager(kept), ctx.per_manager(ctx.pair_managers(previous)))
 
 
 def _avg_order_value(ctx: MetricContext) -> FloatArray:

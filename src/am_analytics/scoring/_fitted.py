@@ -15,7 +15,9 @@ import pandas as pd
 from ..errors import ConfigError, NonFiniteValueWarning
 from ._aggregate import aggregate_columns, geometric, topsis, weighted_sum
 from ._explain import Explanation, explain
+from ._labels import criteria_labels
 from ._one import GRADE_TOLERANCE, POPULATION_TOLERANCE, scalar_scorer
+from ._ordering import interpolate_ranks, standing
 from ._scorecard import Scorecard
 
 __all__ = ["Explanation", "FittedScorecard"]
@@ -130,7 +132,7 @@ class FittedScorecard:
         >>> scored[["score", "percentile", "population_percentile"]].round(2).to_numpy().tolist()
         [[25.0, 50.0, 33.33], [50.0, 100.0, 66.67]]
         """
-        columns = read_columns(self.scorecard, frame)
+        columns, infinite = read_criteria(self.scorecard, frame)
         norms, missing = self._normalized(columns)
         weights = self.weights_.to_numpy()
         points = 100 * self._aggregate(norms, weights)
@@ -142,14 +144,17 @@ class FittedScorecard:
         ):
             out[f"{metric}_value"], out[f"{metric}_norm"] = value, norm
             out[f"{metric}_contribution"] = contribution
-        rank, percentile = _rank_and_percentile(points)
+        # the same allowance as score_one, so both paths place a population member alike
+        rank, percentile, in_population = standing(
+            points, self.population_scores_, tolerance=POPULATION_TOLERANCE
+        )
         out["score"] = points
-        out["rank"] = pd.array(rank, dtype="Int64")
+        out["rank"] = _integers(rank)
         out["percentile"] = percentile
-        out["population_percentile"] = _population_percentiles(points, self.population_scores_)
+        out["population_percentile"] = in_population
         out["grade"] = self.grades(points)
-        out["missing"] = _missing_labels(missing, metrics)
-        out["not_finite"] = _not_finite_labels(frame, metrics)
+        out["missing"] = criteria_labels(missing, metrics)
+        out["not_finite"] = _not_finite_labels(frame, infinite, metrics)
         # the arrays are this call's own: no need for pandas to copy them into one block
         return pd.DataFrame(out, index=frame.index, copy=False)
 
@@ -164,15 +169,18 @@ class FittedScorecard:
 
     def _normalized(self, columns: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Each criterion's values on 0..1 (higher is better), and where values are missing."""
-        missing = [np.isnan(x) for x in columns]
         if self.scorecard.missing == "median":
+            absent = [np.isnan(x) for x in columns]
             medians = self.params_["median"].to_numpy()
             columns = [
-                np.where(m, med, x) for x, m, med in zip(columns, missing, medians, strict=True)
+                np.where(m, med, x) for x, m, med in zip(columns, absent, medians, strict=True)
             ]
         norms = [self._normalize_column(j, x) for j, x in enumerate(columns)]
+        # every normalisation keeps NaN NaN, so a norm is missing where its value is; and
         # a criterion that places nobody (no value in the population) is missing too
-        missing = [m | np.isnan(n) for m, n in zip(missing, norms, strict=True)]
+        missing = [np.isnan(n) for n in norms]
+        if self.scorecard.missing == "median":
+            missing = [m | a for m, a in zip(missing, absent, strict=True)]
         if self.scorecard.missing == "reject" and norms:
             incomplete = np.logical_or.reduce(missing)
             for norm in norms:
@@ -202,7 +210,7 @@ class FittedScorecard:
 
             up = ndtr((x - p["center"]) / p["scale"]) if p["scale"] > 0 else _half(x)
         else:
-            up = _interpolate(x, *self.grids_[self.scorecard.metrics[j]])
+            up = interpolate_ranks(x, *self.grids_[self.scorecard.metrics[j]])
         return up if higher else 1.0 - up
 
     def _aggregate(self, norms: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
@@ -372,19 +380,6 @@ class FittedScorecard:
             ) from None
 
 
-def _population_percentiles(points: np.ndarray, population: np.ndarray | None) -> np.ndarray:
-    """% of the (sorted) ``population`` scoring at most each of ``points``; NaN where unknown."""
-    if population is None or not len(population):
-        return np.full(len(points), np.nan)
-    # the same allowance as score_one, so both paths place a population member alike;
-    # the points are looked up in ascending order: a search that moves forward through
-    # the population's memory, three times faster than random probes at a million rows
-    order = np.argsort(points, kind="stable")
-    at_most = np.empty(len(points), dtype=np.int64)
-    at_most[order] = np.searchsorted(population, points[order] + POPULATION_TOLERANCE, side="right")
-    return np.where(np.isnan(points), np.nan, 100 * at_most / len(population))
-
-
 def _population_scores(values: list[float | None] | None) -> np.ndarray | None:
     """The population's sorted scores from JSON; ``None`` when the JSON predates them."""
     if values is None:
@@ -416,33 +411,6 @@ def _half(x: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x), np.nan, 0.5)
 
 
-#: Above this many values, rank interpolation sorts them first: a binary search
-#: in order is several times faster than one jumping around the grid.
-_SORTED_INTERPOLATION: Final = 4096
-
-
-def _interpolate(x: np.ndarray, grid: np.ndarray, percentiles: np.ndarray) -> np.ndarray:
-    """``np.interp`` on the rank grid: 0 below it, 1 above it, NaN for NaN.
-
-    An empty grid (no manager of the population had a value) places nobody: NaN.
-    """
-    if not len(grid):
-        return np.full_like(x, np.nan)
-    if len(x) <= _SORTED_INTERPOLATION:
-        interpolated = np.interp(x, grid, percentiles, 0.0, 1.0)
-        # on a one-point grid (a constant criterion) numpy gives NaN that point's value
-        return np.where(np.isnan(x), np.nan, interpolated) if len(grid) == 1 else interpolated
-    # NaN would send numpy's argsort down a path several times slower: leave them out
-    present = np.flatnonzero(~np.isnan(x))
-    values = x[present]
-    order = np.argsort(values)
-    interpolated = np.empty_like(values)
-    interpolated[order] = np.interp(values[order], grid, percentiles, 0.0, 1.0)
-    out = np.full_like(x, np.nan)
-    out[present] = interpolated
-    return out
-
-
 def _contributions(
     norms: list[np.ndarray], weights: np.ndarray, points: np.ndarray
 ) -> list[np.ndarray]:
@@ -469,28 +437,18 @@ def _nansum(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
     return total
 
 
-def _rank_and_percentile(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rank (1 = best, ties share the best) and percentile (% scoring at most as much).
-
-    Unscored rows (NaN) get neither; one sort serves both.
-    """
-    scored = np.flatnonzero(~np.isnan(points))
-    ordered = scored[np.argsort(-points[scored])]
-    descending = points[ordered]
-    new_value = np.r_[True, descending[1:] != descending[:-1]]
-    first = np.maximum.accumulate(np.where(new_value, np.arange(len(ordered)), 0))
-    rank = np.full(len(points), np.nan)
-    percentile = np.full(len(points), np.nan)
-    rank[ordered] = first + 1
-    percentile[ordered] = 100 * (len(ordered) - first) / max(len(ordered), 1)
-    return rank, percentile
+def _integers(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """A nullable Int64 array of whole numbers held as floats (NaN where missing)."""
+    missing = np.isnan(values)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
 
 
-def _not_finite_labels(frame: pd.DataFrame, metrics: tuple[str, ...]) -> np.ndarray:
+def _not_finite_labels(
+    frame: pd.DataFrame, infinite: list[np.ndarray], metrics: tuple[str, ...]
+) -> pd.api.extensions.ExtensionArray:
     """Each row's criteria whose value is infinite, comma-separated; warns when there are any."""
-    infinite = [np.isinf(frame[m].to_numpy(dtype=np.float64, na_value=np.nan)) for m in metrics]
-    labels = _missing_labels(infinite, metrics)
-    rows = np.flatnonzero(labels != "")
+    labels = criteria_labels(infinite, metrics)
+    rows = np.flatnonzero(np.logical_or.reduce(infinite)) if infinite else np.array([], int)
     if len(rows):
         shown = "; ".join(f"{frame.index[i]} ({labels[i]})" for i in rows[:_SHOWN_ROWS])
         more = f" and {len(rows) - _SHOWN_ROWS} more" if len(rows) > _SHOWN_ROWS else ""
@@ -508,14 +466,6 @@ def _not_finite_labels(frame: pd.DataFrame, metrics: tuple[str, ...]) -> np.ndar
 _SHOWN_ROWS: Final = 5
 
 
-def _missing_labels(missing: list[np.ndarray], metrics: tuple[str, ...]) -> np.ndarray:
-    """Comma-separated names of each row's missing criteria ("" when none)."""
-    labels = np.full(len(missing[0]) if missing else 0, "", dtype=object)
-    for rows, metric in zip(missing, metrics, strict=True):
-        labels[rows] = np.where(labels[rows] == "", metric, labels[rows] + ", " + metric)
-    return labels
-
-
 # ---------------------------------------------------------------------------
 # Reading the criteria
 # ---------------------------------------------------------------------------
@@ -524,6 +474,13 @@ def _missing_labels(missing: list[np.ndarray], metrics: tuple[str, ...]) -> np.n
 def read_columns(card: Scorecard, frame: pd.DataFrame) -> list[np.ndarray]:
     """Each criterion's raw values as a new float array: NaN where missing or not
     finite, clipped to the criterion's floor and cap."""
+    return read_criteria(card, frame, infinite=False)[0]
+
+
+def read_criteria(
+    card: Scorecard, frame: pd.DataFrame, *, infinite: bool = True
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """:func:`read_columns`, and where each criterion's value was infinite (if asked)."""
     if not isinstance(frame, pd.DataFrame):
         raise ConfigError(f"expected a DataFrame of metrics, got {type(frame).__name__}")
     absent = [m for m in card.metrics if m not in frame.columns]
@@ -532,7 +489,7 @@ def read_columns(card: Scorecard, frame: pd.DataFrame) -> list[np.ndarray]:
             f"the frame has no column for the criteria {absent}; its columns are "
             f"{list(frame.columns)}; compute them with manager_metrics() or drop the criteria"
         )
-    columns = []
+    columns, infinite_values = [], []
     for criterion in card.criteria:
         column = frame[criterion.metric]
         if not (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)):
@@ -540,8 +497,12 @@ def read_columns(card: Scorecard, frame: pd.DataFrame) -> list[np.ndarray]:
                 f"criterion {criterion.metric!r}: the column is {column.dtype}, not numeric"
             )
         x = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
-        x[~np.isfinite(x)] = np.nan
+        if infinite:
+            infinite_values.append(np.isinf(x))
+        not_finite = ~np.isfinite(x)
+        if not_finite.any():
+            x[not_finite] = np.nan
         if criterion.floor is not None or criterion.cap is not None:
             np.clip(x, criterion.floor, criterion.cap, out=x)
         columns.append(x)
-    return columns
+    return columns, infinite_values

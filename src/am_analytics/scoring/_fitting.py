@@ -27,7 +27,8 @@ def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
     if len(frame) == 0:
         raise ConfigError("cannot fit a scorecard on an empty frame; it needs a population")
     # one sort per criterion gives its range, its median and its rank grid
-    ordered = [np.sort(x[~np.isnan(x)]) for x in columns]
+    # (numpy sorts NaN to the end: cut them off rather than gather the values first)
+    ordered = [np.sort(x)[: len(x) - np.count_nonzero(np.isnan(x))] for x in columns]
     params = _normalization_params(card, columns, ordered)
     grids = _rank_grids(card, ordered) if card.normalization == "rank" else {}
     unweighted = FittedScorecard(
@@ -53,18 +54,18 @@ def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
         params["ideal"], params["anti"] = 1.0, 0.0
     weights, consistency, notes = _fit_weights(card, norms)
     scores = 100 * unweighted._aggregate(norms, weights.to_numpy())
-    scored = scores[~np.isnan(scores)]
+    population = np.sort(scores[~np.isnan(scores)])
     return FittedScorecard(
         scorecard=card,
         weights_=weights,
         params_=params,
         grids_=grids,
-        thresholds_=_grade_thresholds(card, scored),
-        median_score_=float(np.median(scored)) if len(scored) else math.nan,
+        thresholds_=_grade_thresholds(card, population),
+        median_score_=_sorted_median(population),
         consistency_ratio_=consistency,
         notes_=tuple(notes),
         n_fitted_=len(frame),
-        population_scores_=np.sort(scored),
+        population_scores_=population,
         _population=frame,
     )
 
@@ -98,10 +99,18 @@ def _normalization_params(
             "upper": upper,
             "center": center,
             "scale": scale,
-            "median": [np.median(x) if len(x) else np.nan for x in ordered],
+            "median": [_sorted_median(x) for x in ordered],
         },
         index=list(card.metrics),
     )
+
+
+def _sorted_median(ordered: np.ndarray) -> float:
+    """``np.median`` of ascending values without its partition: the middle value(s)' mean."""
+    n_values = len(ordered)
+    if not n_values:
+        return math.nan
+    return float(np.mean(ordered[(n_values - 1) // 2 : n_values // 2 + 1]))
 
 
 def _column_stat(
@@ -132,13 +141,12 @@ def _rank_grids(
             grids[metric] = (x, x)
             continue
         starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
-        counts = np.diff(np.r_[starts, len(x)])
-        grid = x[starts]
-        percentiles = (starts + counts / 2) / max(len(x), 1)
-        if len(grid) > RANK_GRID_POINTS:
-            keep = np.unique(np.linspace(0, len(grid) - 1, RANK_GRID_POINTS).round().astype(int))
-            grid, percentiles = grid[keep], percentiles[keep]
-        grids[metric] = (grid, percentiles)
+        ends = np.r_[starts[1:], len(x)]
+        if len(starts) > RANK_GRID_POINTS:  # thinned before the percentiles are worked out
+            keep = np.unique(np.linspace(0, len(starts) - 1, RANK_GRID_POINTS).round().astype(int))
+            starts, ends = starts[keep], ends[keep]
+        counts = ends - starts
+        grids[metric] = (x[starts], (starts + counts / 2) / max(len(x), 1))
     return grids
 
 
@@ -184,8 +192,8 @@ def _data_weights(method: str, metrics: list[str], norm: np.ndarray) -> tuple[np
     return weights.reindex(metrics).to_numpy(dtype=float), note
 
 
-def _grade_thresholds(card: Scorecard, scores: np.ndarray) -> tuple[float, ...]:
-    """The lowest score of each grade but the last, best first.
+def _grade_thresholds(card: Scorecard, population: np.ndarray) -> tuple[float, ...]:
+    """The lowest score of each grade but the last, best first, from the sorted ``population``.
 
     Bands give their minimums. A forced distribution gives, for each grade, the
     score of the last manager inside its cumulative quota (quota = share × n,
@@ -196,6 +204,6 @@ def _grade_thresholds(card: Scorecard, scores: np.ndarray) -> tuple[float, ...]:
     if grading.bands is not None:
         return tuple(minimum for _, minimum in grading.bands[:-1])
     shares = np.cumsum([share for _, share in grading.distribution or ()])[:-1]
-    ordered = np.sort(scores[~np.isnan(scores)])[::-1]
+    ordered = population[::-1]
     quotas = np.floor(shares * len(ordered) + 0.5 + 1e-9).astype(int)
     return tuple(float(ordered[q - 1]) if q >= 1 else math.inf for q in quotas)

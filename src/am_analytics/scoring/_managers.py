@@ -166,7 +166,10 @@ def _sales_per_manager(
     quarter = to_period(period)
     window = period_window(quarter, as_of=as_of if as_of is not None else dataset.as_of)
     context = MetricContext(dataset, quarter, window)
-    counts = context.per_manager(context.sales["manager"])
+    # only the manager and date columns: the metrics gather the period's rows themselves
+    sales = dataset.sales
+    in_period = context.in_window(sales["order_date"].to_numpy().view(np.int64), window)
+    counts = context.per_manager(sales["manager_id"].cat.codes.to_numpy()[in_period])
     if not counts.any():
         dates = dataset.sales["order_date"]
         first, last = (dates.min(), dates.max()) if len(dates) else (None, None)
@@ -200,7 +203,8 @@ def _notes(table: pd.DataFrame, period: PeriodLike) -> np.ndarray:
 def _left_out(dataset: Dataset, evaluated: pd.Index) -> dict[str, str]:
     """The managers of the dataset who are not rows, with the reason."""
     managers = dataset.managers
-    out = managers[~managers["manager_id"].isin(evaluated)]
+    # the ids are unique: a lookup in their index is far faster than Series.isin on strings
+    out = managers[evaluated.get_indexer(pd.Index(managers["manager_id"])) < 0]
     left = (out["status"] == "left").to_numpy()
     reasons = np.where(left, LEFT, NOT_YET_HIRED)
     return dict(zip(out["manager_id"].astype(str), reasons.tolist(), strict=True))
