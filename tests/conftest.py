@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -134,3 +136,29 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
 def tables() -> dict[str, pd.DataFrame]:
     """A fresh copy of the tiny organisation for each test."""
     return tiny_tables()
+
+
+@pytest.fixture(scope="module")
+def dask_client() -> Iterator[Any]:
+    """A `distributed.Client` on a two-process local cluster, the default scheduler meanwhile.
+
+    One per test module: its worker processes end with the module, so that the
+    tests that count a process's children see only their own.
+    """
+    distributed = pytest.importorskip("distributed")
+    # Worker processes (not threads) so that every task's inputs and outputs are
+    # pickled across a process boundary, as on a real cluster. The scheduler's
+    # HTTP server starts even without a dashboard, on port 8787 unless told
+    # otherwise: a free port, so that another cluster on the machine does not
+    # turn the test run red with a port warning.
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client

@@ -15,7 +15,7 @@ def test_import_stays_light() -> None:
     code = (
         "import sys, am_analytics; "
         "heavy = {'pandas', 'scipy', 'pandera', 'sklearn', 'statsmodels', 'matplotlib', "
-        "'httpx', 'openpyxl', 'typer', 'rich', 'fastapi'}; "
+        "'httpx', 'openpyxl', 'typer', 'rich', 'fastapi', 'dask', 'distributed'}; "
         "print(sorted(heavy & {m.split('.')[0] for m in sys.modules}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -32,11 +32,13 @@ as the managers table has it now):
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from functools import cached_property
 from typing import Any, Final, TypeAlias
 
 import numpy as np
 import pandas as pd
 
+from .._engines import gather_aggregates, is_dask_frame
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import MetricContext, get_metric
@@ -179,15 +181,29 @@ def _window_actuals(
     rows_of = keys.groupby(list(keys.columns), sort=False).indices
     owners = queries["owner_id"].astype(str).to_numpy()
     kinds = queries["owner_kind"].astype(str).to_numpy()
+    values_of = _window_values(dataset, [_unpack(key) for key in rows_of])
     # One metric computation per distinct window, for every manager at once.
     for key, rows in rows_of.items():
         metric, start, end, period_start, period_end = _unpack(key)
         if end < start:
             continue
-        values = _manager_values(dataset, get_metric(metric), metric, start, end, period_start,
-                                 period_end)  # fmt: skip
+        values = values_of(metric, start, end, period_start, period_end)
         out[rows] = lookup.values(values, metric, owners[rows], kinds[rows])
     return out
+
+
+_Bounds: TypeAlias = tuple[str, pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp]
+
+
+def _window_values(
+    dataset: Dataset, windows: list[_Bounds]
+) -> Callable[..., dict[str, FloatArray]]:
+    """Where the manager values of each (metric, start, end, period_start, period_end) come from."""
+    if is_dask_frame(dataset.sales):  # Dask sales: every window's sums from one cluster job
+        from ._distributed import ClusterWindowValues
+
+        return ClusterWindowValues(dataset, windows)
+    return lambda metric, *bounds: _manager_values(dataset, get_metric(metric), metric, *bounds)
 
 
 def _unpack(key: Hashable) -> tuple[str, pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp]:
@@ -229,6 +245,11 @@ def _manager_values(
     period_end: pd.Timestamp,
 ) -> dict[str, FloatArray]:
     """The metric and its weight metric, per manager row, over one window."""
+    if is_dask_frame(dataset.sales):  # Dask sales: reduced on their cluster
+        from ._distributed import ClusterWindowValues
+
+        bounds = (metric, start, end, period_start, period_end)
+        return ClusterWindowValues(dataset, [bounds])(*bounds)
     ctx = MetricContext(
         dataset, _context_period(period_start, period_end), Window(start, end + _DAY)
     )
@@ -395,6 +416,14 @@ class OwnerCumulative:
         return _safe_ratio(self.between(numerator, owners, starts, ends),
                            self.between(denominator, owners, starts, ends))  # fmt: skip
 
+    @cached_property
+    def first_sale_day(self) -> pd.Timestamp:
+        """The day of the earliest sale (NaT without sales), the sales in memory or on a cluster."""
+        first = self.dataset.sales["order_date"].min()
+        if is_dask_frame(self.dataset.sales):
+            (first,) = gather_aggregates(first)
+        return pd.Timestamp(first).normalize()
+
     @property
     def n_owners(self) -> int:
         """Managers and teams."""
@@ -498,6 +527,10 @@ def _metric_rows(dataset: Dataset, metric: str) -> tuple[IntArray, IntArray, Flo
         codes = frame["manager_id"].cat.codes.to_numpy().astype(np.int64)
         return codes, _days(frame[column].to_numpy()), np.ones(len(frame))
     sales = dataset.sales
+    if is_dask_frame(sales):  # Dask sales: the same rows, summed per (manager, day) on the cluster
+        from ._distributed import daily_sales_rows
+
+        return daily_sales_rows(sales, metric)
     codes = sales["manager_id"].cat.codes.to_numpy().astype(np.int64)
     days = _days(sales["order_date"].to_numpy())
     amount = sales["amount"].to_numpy(dtype=np.float64)

@@ -431,7 +431,7 @@ def _seasonal_share(steps: pd.DataFrame, cumulative: OwnerCumulative, *, by: str
     sales history and the owner's (or team's) value there must be positive.
     """
     dataset = cumulative.dataset
-    data_start = dataset.sales["order_date"].min().normalize()
+    data_start = cumulative.first_sale_day
     owner = steps["owner_id"] if by == "owner" else steps["team"]
     kind = steps["owner_kind"] if by == "owner" else pd.Series("team", index=steps.index)
     shares, counts = np.zeros(len(steps)), np.zeros(len(steps))

@@ -111,7 +111,7 @@ class _CompletionDraws:
         slot, slot_rows = _factorize_rows(slots, ["period_start", "period_end", "date"])
         cells = pd.DataFrame({"group": peers_of, "slot": slot})
         cell, cell_rows = _factorize_rows(cells, ["group", "slot"])
-        first = pd.Timestamp(cumulative.dataset.sales["order_date"].min()).normalize()
+        first = cumulative.first_sale_day
         starts, cuts, ends, usable = _previous_windows(slots.iloc[slot_rows], first)
         of_cell, peer = _cell_peers(peers_of[cell_rows], members, offsets)
         of_cell, peer, k = _usable_pairs(of_cell, peer, usable[slot[cell_rows]])

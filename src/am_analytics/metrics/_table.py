@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._deprecation import keyword_only_since
+from .._engines import is_dask_frame
 from .._metric_names import RATING_TEMPLATE
 from .._metric_names import REGISTRY as _REGISTRY
 from ..dataset import Dataset
@@ -74,6 +75,10 @@ def manager_metrics(
     >>> m.columns.tolist(), m.index.name
     (['sales_amount', 'new_clients'], 'manager_id')
     """
+    if is_dask_frame(dataset.sales):  # Dask sales: reduced on their cluster
+        from ._distributed import manager_metrics_on_cluster
+
+        return manager_metrics_on_cluster(dataset, period=period, metrics=metrics, as_of=as_of)
     quarter = to_period(period)
     window = period_window(quarter, as_of=as_of if as_of is not None else dataset.as_of)
     ctx = MetricContext(dataset, quarter, window)

@@ -31,10 +31,11 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from .._engines import is_dask_frame
 from ..errors import ConfigError, DataValidationError
 from ..periods import DateLike, parse_as_of
 
-__all__ = ["client_features", "rfm_summary"]
+__all__ = ["client_features", "client_tables", "rfm_summary"]
 
 _NS_PER_DAY: Final = 86_400 * 10**9
 _REQUIRED: Final = ("client_id", "order_date", "amount")
@@ -94,31 +95,12 @@ def client_features(
     >>> features.columns[:4].tolist()
     ['recency_days', 'frequency', 'monetary', 'avg_order_value']
     """
+    if is_dask_frame(sales):  # a Dask sales table: reduced on its cluster
+        from ._distributed import per_client_on_cluster
+
+        return per_client_on_cluster(client_features, sales, as_of=as_of, window=window)
     ledger = _Ledger(sales, as_of=as_of, window=window)
-    n = ledger.n_clients
-    client, day, amount = ledger.client, ledger.day, ledger.amount
-    orders = amount >= 0
-    order_client, order_day = client[orders], day[orders]
-    frequency = np.bincount(order_client, minlength=n)
-    gross = np.bincount(order_client, amount[orders], minlength=n)
-    net = _net(client, amount, n)
-    first, last = _day_extremes(order_client, order_day, n)
-    has_orders = frequency > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        columns: dict[str, Any] = {
-            "recency_days": np.where(has_orders, ledger.as_of_day - last, np.nan),
-            "frequency": frequency.astype(np.int64),
-            "monetary": net,
-            "avg_order_value": np.where(has_orders, gross / frequency, np.nan),
-            "first_order": _dates(first, has_orders),
-            "last_order": _dates(last, has_orders),
-            "tenure_days": np.where(has_orders, ledger.as_of_day - first, np.nan),
-            "active_months": _active_months(order_client, ledger.months(orders), n),
-            "trend": _trend(ledger),
-            "refund_share": np.where(has_orders, (gross - net) / gross, np.nan),
-            "net_nonpositive": net <= 0,
-        }
-    return ledger.frame(columns)
+    return ledger.frame(_feature_columns(ledger, _Orders(ledger)))
 
 
 def rfm_summary(sales: pd.DataFrame, *, as_of: DateLike, time_unit: str = "D") -> pd.DataFrame:
@@ -166,22 +148,112 @@ def rfm_summary(sales: pd.DataFrame, *, as_of: DateLike, time_unit: str = "D") -
     a                1.0     10.0  30.0            30.0
     b                0.0      0.0  26.0             0.0
     """
+    if is_dask_frame(sales):  # a Dask sales table: reduced on its cluster
+        from ._distributed import per_client_on_cluster
+
+        return per_client_on_cluster(rfm_summary, sales, as_of=as_of, time_unit=time_unit)
     if time_unit not in _TIME_UNITS:
         raise ConfigError(
             f"time_unit must be one of {', '.join(_TIME_UNITS)} (days, weeks, months), "
             f"not {time_unit!r}"
         )
     ledger = _Ledger(sales, as_of=as_of, window=None)
+    columns, rows = _summary_columns(ledger, _Orders(ledger), unit=_TIME_UNITS[time_unit])
+    return ledger.frame(columns, rows=rows)
+
+
+def client_tables(sales: pd.DataFrame, *, as_of: DateLike) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`client_features` and :func:`rfm_summary` (in days) from one read of the sales.
+
+    The same two frames as the two calls, but the ledger is read once and what
+    both compute (the orders, their count, gross amount, first and last day)
+    is computed once.
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> sales = load_sample().sales
+    >>> features, summary = client_tables(sales, as_of="2026-11-15")
+    >>> features.equals(client_features(sales, as_of="2026-11-15"))
+    True
+    >>> summary.equals(rfm_summary(sales, as_of="2026-11-15"))
+    True
+    """
+    features, summary, _ = _client_tables(sales, as_of=as_of)
+    return features, summary
+
+
+def _client_tables(
+    sales: pd.DataFrame, *, as_of: DateLike
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray | None]:
+    """:func:`client_tables`, and each feature row's position in ``sales.client_id``'s categories.
+
+    The positions (None for a Dask table) let a caller look clients up by
+    position instead of by id text.
+    """
+    if is_dask_frame(sales):  # reduced on the cluster by the two public functions
+        return client_features(sales, as_of=as_of), rfm_summary(sales, as_of=as_of), None
+    ledger = _Ledger(sales, as_of=as_of, window=None)
+    orders = _Orders(ledger)
+    has_sale = np.bincount(ledger.client, minlength=ledger.n_clients) > 0
+    features = ledger.frame(_feature_columns(ledger, orders), rows=has_sale)
+    columns, rows = _summary_columns(ledger, orders, unit=_TIME_UNITS["D"])
+    return features, ledger.frame(columns, rows=rows), np.flatnonzero(has_sale)
+
+
+class _Orders:
+    """The ledger's orders (amounts of 0 or more) and what both vocabularies read of them."""
+
+    def __init__(self, ledger: _Ledger) -> None:
+        n = ledger.n_clients
+        self.mask = ledger.amount >= 0
+        self.client = ledger.client[self.mask]
+        self.day = ledger.day[self.mask]
+        self.amount = ledger.amount[self.mask]
+        self.count = np.bincount(self.client, minlength=n)
+        self.gross = np.bincount(self.client, self.amount, minlength=n)
+        self.first, self.last = _day_extremes(self.client, self.day, n)
+
+
+def _feature_columns(ledger: _Ledger, orders: _Orders) -> dict[str, Any]:
+    """The columns of :func:`client_features`, per client code."""
     n = ledger.n_clients
-    orders = ledger.amount >= 0
-    client, day, amount = ledger.client[orders], ledger.day[orders], ledger.amount[orders]
-    first, last = _day_extremes(client, day, n)
+    frequency, gross, first, last = orders.count, orders.gross, orders.first, orders.last
+    net = _net(ledger.client, ledger.amount, n)
+    has_orders = frequency > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {
+            "recency_days": np.where(has_orders, ledger.as_of_day - last, np.nan),
+            "frequency": frequency.astype(np.int64),
+            "monetary": net,
+            "avg_order_value": np.where(has_orders, gross / frequency, np.nan),
+            "first_order": _dates(first, has_orders),
+            "last_order": _dates(last, has_orders),
+            "tenure_days": np.where(has_orders, ledger.as_of_day - first, np.nan),
+            "active_months": _active_months(orders.client, ledger.months(orders.mask), n),
+            "trend": _trend(ledger),
+            "refund_share": np.where(has_orders, (gross - net) / gross, np.nan),
+            "net_nonpositive": net <= 0,
+        }
+
+
+def _summary_columns(
+    ledger: _Ledger, orders: _Orders, *, unit: float
+) -> tuple[dict[str, Any], np.ndarray]:
+    """The columns of :func:`rfm_summary` per client code, and the codes with a purchase."""
+    n = ledger.n_clients
+    client, day, amount, first, last = (
+        orders.client,
+        orders.day,
+        orders.amount,
+        orders.first,
+        orders.last,
+    )
     purchase_days = _distinct_per_client(client, day - ledger.first_day, n)
     on_first_day = day == first[client]
     first_day_total = np.bincount(client[on_first_day], amount[on_first_day], minlength=n)
-    repeat_total = np.bincount(client, amount, minlength=n) - first_day_total
+    repeat_total = orders.gross - first_day_total
     frequency = np.maximum(purchase_days - 1, 0).astype(np.float64)
-    unit = _TIME_UNITS[time_unit]
     with np.errstate(divide="ignore", invalid="ignore"):
         columns = {
             "frequency": frequency,
@@ -189,7 +261,7 @@ def rfm_summary(sales: pd.DataFrame, *, as_of: DateLike, time_unit: str = "D") -
             "T": (ledger.as_of_day - first) / unit,
             "monetary_value": np.where(frequency > 0, repeat_total / frequency, 0.0),
         }
-    return ledger.frame(columns, rows=purchase_days > 0)
+    return columns, purchase_days > 0
 
 
 # ---------------------------------------------------------------------------
@@ -215,12 +287,18 @@ class _Ledger:
             keep &= day > as_of_day - _window_days(window)
         codes = sales["client_id"].cat.codes.to_numpy()
         keep &= codes >= 0
-        rows = np.flatnonzero(keep)
-        self.client = codes[rows].astype(np.intp)
-        self.day = day[rows]
-        self.amount = sales["amount"].to_numpy(dtype=np.float64)[rows]
+        amount = sales["amount"].to_numpy(dtype=np.float64)
+        if keep.all():  # the usual case (no future sale, no missing client): no gathers
+            self.client, self.day, self.amount = codes.astype(np.intp), day, amount
+        else:
+            rows = np.flatnonzero(keep)
+            self.client, self.day, self.amount = (
+                codes[rows].astype(np.intp),
+                day[rows],
+                amount[rows],
+            )
         #: the earliest day read: day numbers minus it are small non-negative slots
-        self.first_day = int(self.day.min()) if len(rows) else as_of_day
+        self.first_day = int(self.day.min()) if len(self.day) else as_of_day
 
     def months(self, rows: np.ndarray) -> np.ndarray:
         """Calendar month numbers (months since 1970-01) of the chosen rows."""
