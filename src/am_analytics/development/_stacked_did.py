@@ -19,7 +19,7 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 if TYPE_CHECKING:
-    from ._impact import _Panel
+    from ._panel import _Panel
 
 #: Two-sided confidence level of the intervals.
 _CONFIDENCE: Final = 0.95

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -75,8 +76,7 @@ def abc_tiers(features: pd.DataFrame, *, shares: Sequence[float] = (0.8, 0.95)) 
     money = _read_monetary(features)
     positive = np.flatnonzero(money > 0)  # NaN compares False: missing is not revenue
     # ties by client id: rank the ids once, then sort by (-money, id rank)
-    id_rank = np.empty(len(features), dtype=np.int64)
-    id_rank[np.asarray(features.index.argsort(), dtype=np.int64)] = np.arange(len(features))
+    id_rank = _id_rank(features.index)
     order = positive[np.lexsort((id_rank[positive], -money[positive]))]
     running = np.cumsum(money[order])
     total = running[-1] if len(running) else 0.0
@@ -98,6 +98,19 @@ def abc_tiers(features: pd.DataFrame, *, shares: Sequence[float] = (0.8, 0.95)) 
         },
         index=features.index,
     )
+
+
+def _id_rank(index: pd.Index) -> np.ndarray:
+    """Each row's rank in ``index``'s sort order (its position when already strictly sorted)."""
+    if len(index) > 1:
+        # client_features comes in the clients table's order, usually the ids' own
+        # order: one comparison pass then replaces a sort of the ids
+        with contextlib.suppress(TypeError, ValueError):
+            if bool(np.asarray(index[1:] > index[:-1], dtype=bool).all()):
+                return np.arange(len(index), dtype=np.int64)
+    id_rank = np.empty(len(index), dtype=np.int64)
+    id_rank[np.asarray(index.argsort(), dtype=np.int64)] = np.arange(len(index))
+    return id_rank
 
 
 def _check_shares(shares: object) -> FloatArray:

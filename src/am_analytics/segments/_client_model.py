@@ -26,7 +26,7 @@ from ._abc import abc_tiers
 from ._bgnbd import BetaGeoModel
 from ._clustering import ValueSegmenter
 from ._clv import expected_value
-from ._features import client_features, rfm_summary
+from ._features import _client_tables, client_features, rfm_summary  # noqa: F401 (examples)
 from ._gamma_gamma import GammaGammaModel
 from ._likelihood import _check_horizon
 from ._rfm import RFMScorer
@@ -204,6 +204,10 @@ class ClientModel:
         >>> model.segmenter_.k_, model.n_fitted_
         (4, 1852)
         """
+        return self._fit(features, summary, abc_tiers(features, shares=ABC_SHARES))
+
+    def _fit(self, features: pd.DataFrame, summary: pd.DataFrame, abc: pd.DataFrame) -> ClientModel:
+        """:meth:`fit`, given the :func:`abc_tiers` of ``features`` (a caller may need them too)."""
         horizon = _check_horizon(self.horizon_days, name="horizon_days")
         rules = default_segment_rules() if self.rules is None else self.rules
         policy = default_service_policy() if self.policy is None else self.policy
@@ -212,7 +216,7 @@ class ClientModel:
         scorer = RFMScorer().fit(features) if self.scorer is None else self.scorer
         _check_kind(scorer, RFMScorer, "scorer", "RFMScorer().fit(features)")
         self.scorer_, self.rules_, self.policy_ = scorer, rules, policy
-        self.abc_thresholds_ = _abc_thresholds(features)
+        self.abc_thresholds_ = _abc_thresholds(features, abc["tier"])
         self.segmenter_ = ValueSegmenter(k=self.value_tiers).fit(features)
         self.bgnbd_ = BetaGeoModel().fit(summary)
         self.gamma_gamma_ = GammaGammaModel().fit(summary)
@@ -274,13 +278,23 @@ class ClientModel:
         DataValidationError
             A column is missing, or a summary row breaks the rfm_summary rules.
         """
+        return self._transform(clients, as_of=as_of)
+
+    def _transform(
+        self, clients: pd.DataFrame, *, as_of: DateLike, value_tiers: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """:meth:`transform`, given the segmenter's tiers of ``clients`` when already known."""
         self._check_fitted()
         when = parse_as_of(as_of)
         _require_columns(clients, self.input_columns, "clients")
         features = clients[list(FEATURE_COLUMNS)]
         segments = rfm_segments(self.scorer_.transform(features), rules=self.rules_)
         segments["tier"] = self._tiers(clients)
-        values = self.segmenter_.labels(features)
+        values = (
+            self.segmenter_.labels(features)
+            if value_tiers is None
+            else self.segmenter_._labels_frame(value_tiers, features.index)
+        )
         worth = self._worth(clients)
         table = pd.concat([segments, values, worth], axis=1)
         plan = service_plan(table, as_of=when, policy=self.policy_)
@@ -291,7 +305,6 @@ class ClientModel:
     def _tiers(self, clients: pd.DataFrame) -> pd.Categorical[Any]:
         """The ABC tier of each client against the fitted cut points."""
         money = clients["monetary"].to_numpy(dtype=np.float64, na_value=np.nan)
-        ids = np.asarray(clients.index.astype(str), dtype=object)
         n_bounds = len(self.abc_thresholds_)
         tier = np.zeros(len(clients), dtype=np.int64)
         # a loop over the (few) boundaries; each is vectorised over the clients
@@ -300,7 +313,10 @@ class ClientModel:
         ):
             if not isinstance(cut_id, str):
                 continue  # no fitted client is past this boundary
-            tier += (money < cut_money) | ((money == cut_money) & (ids >= cut_id))
+            tier += money < cut_money
+            # ids are compared only where the amount ties (a few clients, not a million)
+            tied = np.flatnonzero(money == cut_money)
+            tier[tied] += _text_ids(clients.index[tied]) >= cut_id
         tier[~(money > 0)] = n_bounds  # net <= 0 or missing: the last tier
         labels = [chr(ord("A") + i) for i in range(n_bounds + 1)]
         return pd.Categorical.from_codes(tier, dtype=pd.CategoricalDtype(labels, ordered=True))
@@ -446,7 +462,7 @@ def fit_client_model(
     1852
     """
     when = _as_of(dataset, as_of, caller="fit_client_model")
-    features, summary, _ = client_frames(dataset, as_of=when)
+    features, summary, _, _ = client_frames(dataset, as_of=when)
     model = ClientModel(
         rules=rules, policy=policy, value_tiers=value_tiers, horizon_days=horizon_days
     )
@@ -463,28 +479,39 @@ def _as_of(dataset: Dataset, as_of: DateLike | None, *, caller: str) -> DateLike
 
 def client_frames(
     dataset: Dataset, *, as_of: DateLike
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    """client_features and rfm_summary of the dataset, and the clients set aside (and why)."""
-    features = client_features(dataset.sales, as_of=as_of)
-    summary = rfm_summary(dataset.sales, as_of=as_of)
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str], np.ndarray | None]:
+    """client_features and rfm_summary of the dataset, the clients set aside (and why).
+
+    Also each kept feature row's position in ``sales.client_id``'s categories
+    (None for a Dask sales table), to look clients up without comparing ids.
+    """
+    # one read of the sales for both frames (the two public calls would read it twice)
+    features, summary, positions = _client_tables(dataset.sales, as_of=as_of)
     left_out = _not_finite(features, summary)
-    features = features.drop(index=list(left_out))
-    summary = summary.drop(index=list(left_out), errors="ignore")
-    return features, summary, left_out
+    if left_out:
+        kept = ~features.index.isin(list(left_out))
+        features = features.loc[kept]
+        summary = summary.drop(index=list(left_out), errors="ignore")
+        positions = None if positions is None else positions[kept]
+    return features, summary, left_out, positions
 
 
 def _not_finite(features: pd.DataFrame, summary: pd.DataFrame) -> dict[str, str]:
     """The clients with an infinite feature, and which; warns when there are any."""
-    named = pd.Series("", index=features.index, dtype=object)
-    for frame in (features, summary):
-        for column in frame.select_dtypes("number").columns:
-            infinite = frame.index[np.isinf(frame[column].to_numpy(dtype=np.float64))]
-            if len(infinite):
-                before = named.loc[infinite]
-                named.loc[infinite] = np.where(before == "", column, before + ", " + column)
-    named = named[named != ""]
-    if named.empty:
+    infinite_columns = [
+        (frame, column, infinite)
+        for frame in (features, summary)
+        for column in frame.select_dtypes("number").columns
+        if (infinite := np.isinf(frame[column].to_numpy(dtype=np.float64))).any()
+    ]
+    if not infinite_columns:  # the usual case: no text column of a million names to build
         return {}
+    named = pd.Series("", index=features.index, dtype=object)
+    for frame, column, infinite_rows in infinite_columns:
+        infinite = frame.index[infinite_rows]
+        before = named.loc[infinite]
+        named.loc[infinite] = np.where(before == "", column, before + ", " + column)
+    named = named[named != ""]
     reasons = named + " not finite (a sum of amounts past the largest float): not segmented"
     shown = "; ".join(
         f"{client} ({columns})" for client, columns in named.head(_SHOWN_CLIENTS).items()
@@ -499,11 +526,16 @@ def _not_finite(features: pd.DataFrame, summary: pd.DataFrame) -> dict[str, str]
     return {str(k): str(v) for k, v in reasons.items()}
 
 
-def _abc_thresholds(features: pd.DataFrame) -> pd.DataFrame:
-    """Per ABC boundary, the (monetary, client_id) of the first client past it."""
-    tiers = abc_tiers(features, shares=ABC_SHARES)["tier"].cat.codes.to_numpy()
+def _abc_thresholds(features: pd.DataFrame, abc_tier: pd.Series | None = None) -> pd.DataFrame:
+    """Per ABC boundary, the (monetary, client_id) of the first client past it.
+
+    ``abc_tier`` is the ``tier`` column of :func:`abc_tiers` of ``features``
+    when the caller already has it.
+    """
+    if abc_tier is None:
+        abc_tier = abc_tiers(features, shares=ABC_SHARES)["tier"]
+    tiers = abc_tier.cat.codes.to_numpy()
     money = features["monetary"].to_numpy(dtype=np.float64, na_value=np.nan)
-    ids = np.asarray(features.index.astype(str), dtype=object)
     cut_money: list[float | None] = []
     cut_ids: list[str | None] = []
     for boundary in range(1, len(ABC_SHARES) + 1):
@@ -517,8 +549,13 @@ def _abc_thresholds(features: pd.DataFrame) -> pd.DataFrame:
             continue
         highest = money[past].max()
         cut_money.append(float(highest))
-        cut_ids.append(str(min(ids[past & (money == highest)])))
+        cut_ids.append(str(min(_text_ids(features.index[past & (money == highest)]))))
     return _thresholds_frame(list(ABC_SHARES), cut_money, cut_ids)
+
+
+def _text_ids(index: pd.Index) -> np.ndarray:
+    """Client ids as an object array of ``str``, for comparisons in text order."""
+    return np.asarray(index.astype(str), dtype=object)
 
 
 def _thresholds_frame(

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset
 from ..periods import DateLike
 from ._abc import abc_tiers
-from ._client_model import ABC_SHARES, ClientModel, _as_of, client_frames
+from ._client_model import (
+    ABC_SHARES,
+    FEATURE_COLUMNS,
+    SUMMARY_COLUMNS,
+    ClientModel,
+    _as_of,
+    client_frames,
+)
 from ._rfm import RFMScorer
 from ._rules import SegmentRules
 from ._service import ServicePolicy
@@ -73,20 +81,68 @@ def segment_clients(
     ['Champions', 'B', 'key_account']
     """
     when = _as_of(dataset, as_of, caller="segment_clients")
-    features, summary, left_out = client_frames(dataset, as_of=when)
+    features, summary, left_out, positions = client_frames(dataset, as_of=when)
     # the batch is the fitted model applied to its own clients: one client placed
     # by a saved model gets exactly the row it has here
+    # the ABC ranking and the value tiers of these clients are computed once: the fit
+    # needs them and so does the table
+    abc = abc_tiers(features, shares=ABC_SHARES)
     model = ClientModel(
         rules=rules,
         policy=policy,
         value_tiers=value_tiers,
         horizon_days=horizon_days,
         scorer=scorer,
-    ).fit(features, summary)
-    placed = model.transform(ClientModel.inputs(features, summary), as_of=when)
-    owners = dataset.clients.set_index("client_id")[["name", "manager_id"]]
-    share = abc_tiers(features, shares=ABC_SHARES)["cumulative_share"]
-    table = pd.concat([owners.reindex(features.index), features, placed], axis=1)
+    )._fit(features, summary, abc)
+    placed = model._transform(
+        _batch_inputs(features, summary),
+        as_of=when,
+        value_tiers=model.segmenter_.labels_.copy(),  # the fit's tiers of these same rows
+    )
+    share = abc["cumulative_share"]
+    owners = _owners(dataset, features.index, positions)
+    table = pd.concat([owners, features, placed], axis=1)
     table.insert(list(table.columns).index("tier") + 1, "cumulative_share", share)
     table.attrs["left_out"] = left_out
     return table
+
+
+def _owners(dataset: Dataset, index: pd.Index, positions: np.ndarray | None) -> pd.DataFrame:
+    """``name`` and ``manager_id`` of the clients of ``index`` from the clients table.
+
+    ``positions`` are the clients' positions in ``sales.client_id``'s
+    categories: the clients table is aligned to the categories (the same ids
+    in the same order after validation, which pandas sees at once) and taken
+    by position, instead of looking a million ids up one by one.
+    """
+    owners = dataset.clients.set_index("client_id")[["name", "manager_id"]]
+    if positions is None:
+        return owners.reindex(index)
+    by_category = owners.reindex(dataset.sales["client_id"].cat.categories)
+    return by_category.take(positions).set_axis(index, axis=0)
+
+
+def _batch_inputs(features: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """:meth:`ClientModel.inputs` of the batch, put in place by position when the ids line up.
+
+    The summary has a row for each client with an order (``frequency > 0``), in
+    the features' order: when its ids are exactly those, its columns are
+    scattered into place instead of joined on a million ids (the same frame).
+    """
+    lined_up = (
+        set(FEATURE_COLUMNS) <= set(features.columns)
+        and set(SUMMARY_COLUMNS) <= set(summary.columns)
+        and all(summary[column].dtype == np.float64 for column in SUMMARY_COLUMNS)
+        and features.index.is_unique
+    )
+    with_orders = features["frequency"].to_numpy() > 0 if lined_up else None
+    if with_orders is None or not summary.index.equals(features.index[with_orders]):
+        return ClientModel.inputs(features, summary)
+    scattered = {}
+    for column, name in SUMMARY_COLUMNS.items():
+        values = np.full(len(features), np.nan)
+        values[with_orders] = summary[column].to_numpy()
+        scattered[name] = values
+    return pd.concat(
+        [features[list(FEATURE_COLUMNS)], pd.DataFrame(scattered, index=features.index)], axis=1
+    )

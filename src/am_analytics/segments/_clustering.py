@@ -257,8 +257,10 @@ class ValueSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         # machine's core count.
         with threadpool_limits(limits=1):
             k, model, silhouettes = _cluster(points, k_option, method, seed, features)
-        clusters = model.assign(points)
-        model = model.reordered(_value_order(clusters, monetary[complete][order], k))
+        scores = model.scores(points)
+        clusters = np.argmax(scores, axis=1).astype(np.int64)
+        value_order = _value_order(clusters, monetary[complete][order], k)
+        model = model.reordered(value_order)
 
         self.k_ = k
         self.algorithm_ = model.algorithm
@@ -272,7 +274,12 @@ class ValueSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         )
         self.silhouette_ = silhouette_series(silhouettes)
         self.tier_names_ = _tier_names(k)
-        self.labels_ = self.predict(frame)
+        # predict(frame), from the scores at hand: the reordered clusters score each
+        # row in the same columns, permuted, and a row's score is the same whatever
+        # the order of the rows
+        labels = np.full(len(raw), UNTIERED, dtype=np.int64)
+        labels[np.flatnonzero(complete)[order]] = np.argmax(scores[:, value_order], axis=1) + 1
+        self.labels_ = labels
         self.tiers_ = self._tier_table(self.labels_, monetary)
         self.n_fitted_ = len(frame)
         return self
@@ -368,13 +375,16 @@ class ValueSegmenter(ClusterMixin, BaseEstimator):  # type: ignore[misc]
         c                   2                   tier 2
         e                   3  tier 3 (least valuable)
         """
-        tiers = self.predict(frame)
+        return self._labels_frame(self.predict(frame), frame.index)
+
+    def _labels_frame(self, tiers: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        """:meth:`labels` of the rows of ``index`` from their tiers (as :meth:`predict` gives)."""
         # tier t is category t - 1; tier 0 is the last category
         codes = np.where(tiers == UNTIERED, self.k_, tiers - 1)
         names = pd.Categorical.from_codes(
             codes, dtype=pd.CategoricalDtype([*self.tier_names_, UNTIERED_NAME], ordered=True)
         )
-        return pd.DataFrame({"value_tier": tiers, "value_tier_name": names}, index=frame.index)
+        return pd.DataFrame({"value_tier": tiers, "value_tier_name": names}, index=index)
 
     # -- persistence -----------------------------------------------------------
 
