@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -160,6 +161,7 @@ def load(
     as_of: DateLike | None = None,
     on_orphans: OnOrphans = "reject",
     rules: ValidationRules | None = None,
+    engine: Literal["pandas", "dask"] = "pandas",
 ) -> Dataset:
     """Read and validate a folder of table files (or one workbook with a sheet per table).
 
@@ -178,6 +180,13 @@ def load(
         default), or ``"keep"`` them.
     rules
         Organisation-specific validation rules.
+    engine
+        ``"pandas"`` (the default) reads every table into memory. ``"dask"``
+        reads the sales lazily as a Dask DataFrame, one partition per file of
+        a ``sales/`` folder (``sales/month=2026-07/part-0.parquet`` or many CSV
+        files), validated with the same rules on the running Dask client's
+        cluster; the other tables, the rejects and the reports are pandas as
+        usual. Needs the ``dask`` extra; see the "Running on a cluster" guide.
 
     Returns
     -------
@@ -205,9 +214,27 @@ def load(
     2     sales        ...              0
     """
     rules = rules or ValidationRules()
+    if engine == "dask":
+        return _load_distributed(path, as_of=as_of, on_orphans=on_orphans, rules=rules)
+    if engine != "pandas":
+        raise ConfigError(f"engine must be 'pandas' or 'dask', got {engine!r}")
     sources = find_sources(path)
     raws = {table: read_source(source) for table, source in sources.items()}
     return _build(raws, as_of=as_of, on_orphans=on_orphans, rules=rules)
+
+
+def _load_distributed(
+    path: str | Path, *, as_of: DateLike | None, on_orphans: OnOrphans, rules: ValidationRules
+) -> Dataset:
+    """``load(engine="dask")``: the sales a lazy Dask DataFrame, the rest as usual."""
+    # imported here: importing am_analytics never imports dask
+    from .io._dask_sales import read_tables_distributed
+
+    stamp = None if as_of is None else parse_as_of(as_of)
+    read = read_tables_distributed(path, as_of=stamp, on_orphans=on_orphans, rules=rules)
+    return Dataset(
+        **read.tables, rejects=read.rejects, reports=tuple(read.reports), as_of=stamp, rules=rules
+    )
 
 
 def from_frames(

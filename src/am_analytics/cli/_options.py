@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["AnalysisAsOf", "AsOf", "DataFolder"]
+__all__ = ["AnalysisAsOf", "AsOf", "DataFolder", "EngineOption", "SchedulerOption"]
 
 #: ``as_of`` of the loading: the day the data describes, by default today.
 AsOf = Annotated[
@@ -23,3 +23,21 @@ AnalysisAsOf = Annotated[
     ),
 ]
 DataFolder = Annotated[Path, typer.Argument(help="Folder with the data files.")]
+#: Where the sales are read and reduced (see :mod:`._engine`).
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="pandas: read everything into this process. dask: read the sales lazily "
+        "(a sales/ folder of Parquet or CSV files, one per month) and reduce them on a Dask "
+        "cluster: --scheduler's, else a local cluster sized to this machine.",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Address of a running Dask scheduler (tcp://HOST:8786) for --engine dask. "
+        "Default: start a local cluster.",
+    ),
+]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from ._app import exit_for_rejects
-from ._options import AnalysisAsOf, DataFolder
+from ._engine import cluster_for, require_distributed_sections
+from ._options import AnalysisAsOf, DataFolder, EngineOption, SchedulerOption
 from ._output import (
     analysis_date,
     console,
@@ -65,6 +66,8 @@ def evaluate(
         ),
     ] = None,
     as_of: AnalysisAsOf = None,
+    engine: EngineOption = "pandas",
+    scheduler: SchedulerOption = None,
     manager: Annotated[
         str | None,
         typer.Option(
@@ -108,34 +111,44 @@ def evaluate(
     language = messages(lang).language if lang is not None else None  # checked before the work
     decided = read_overrides(overrides) if overrides is not None else None
     screen = console()
-    with status(f"Reading and validating {directory} ..."):
-        data = load(directory, as_of=as_of or today())
-    when = analysis_date(screen, data, as_of)
-    quarter = _quarter(screen, period, when)
-    # a manager view sits beside the report, not in it: the report folder is replaced whole
-    folder = out / (str(quarter) if manager is None else f"{quarter}-{manager}")
-    _check_folder(folder, directory)
-    progress = stage_progress(f"Evaluating {quarter}", total=len(SECTIONS))
-    with progress as advance, warnings_shown(screen):
-        evaluation = evaluate_quarter(
-            data,
-            period=quarter,
-            config=settings,
-            as_of=when,
-            overrides=decided,
-            progress=advance,
-            n_jobs=jobs,
-        )
-    with status(f"Writing {', '.join(formats)} to {folder} ..."):
-        if manager is not None:
-            written = write_manager(evaluation, manager, folder, formats=formats, language=language)
-        else:
-            written = evaluation.write(folder, formats=formats, language=language, n_jobs=jobs)
-    _print_summary(screen, evaluation)
-    if data.is_clean:
-        screen.print("no rows rejected")
-    screen.print(f"report written to {folder} ({count(len(written), 'file')})")
-    exit_for_rejects(screen, data)
+    require_distributed_sections(
+        engine,
+        settings.sections if settings is not None else SECTIONS,
+        hint="leave them out of `sections` in --config, or run with --engine pandas",
+    )
+    with cluster_for(engine, scheduler) as chosen:
+        with status(f"Reading and validating {directory} ..."):
+            data = load(directory, as_of=as_of or today(), engine=chosen)
+        when = analysis_date(screen, data, as_of)
+        quarter = _quarter(screen, period, when)
+        # a manager view sits beside the report, not in it: the report folder is replaced whole
+        folder = out / (str(quarter) if manager is None else f"{quarter}-{manager}")
+        _check_folder(folder, directory)
+        progress = stage_progress(f"Evaluating {quarter}", total=len(SECTIONS))
+        with progress as advance, warnings_shown(screen):
+            evaluation = evaluate_quarter(
+                data,
+                period=quarter,
+                config=settings,
+                as_of=when,
+                overrides=decided,
+                progress=advance,
+                # with dask the cluster runs the work side by side; section processes
+                # could not use this process's client to it
+                n_jobs=jobs if chosen == "pandas" else 1,
+            )
+        with status(f"Writing {', '.join(formats)} to {folder} ..."):
+            if manager is not None:
+                written = write_manager(
+                    evaluation, manager, folder, formats=formats, language=language
+                )
+            else:
+                written = evaluation.write(folder, formats=formats, language=language, n_jobs=jobs)
+        _print_summary(screen, evaluation)
+        if data.is_clean:
+            screen.print("no rows rejected")
+        screen.print(f"report written to {folder} ({count(len(written), 'file')})")
+        exit_for_rejects(screen, data)
 
 
 def _formats(option: str) -> tuple[str, ...]:
@@ -176,14 +189,23 @@ def _check_folder(folder: Path, data: Path) -> None:
 
 def _print_summary(screen: Console, evaluation: Evaluation) -> None:
     """Managers scored, grade counts, the top and bottom of the ranking, absent sections."""
-    scores = evaluation.frames()["scores"]
+    frames = evaluation.frames()
+    if "scores" in frames:
+        _print_ranking(screen, evaluation, frames)
+    for section in evaluation.sections:
+        if not section.present:
+            screen.print(f"{section.name}: not evaluated, {section.absent_reason}")
+
+
+def _print_ranking(screen: Console, evaluation: Evaluation, frames: dict[str, Any]) -> None:
+    """Managers scored, grade counts, and the top and bottom of the ranking."""
+    scores = frames["scores"]
     ranked = scores[scores["score"].notna()].sort_values("rank")
     grades = ranked["grade"].value_counts(sort=False)
     screen.print(
         f"{evaluation.period}: {count(len(ranked), 'manager')} scored; grades "
         + ", ".join(f"{grade} {n}" for grade, n in grades.items() if n)
     )
-    frames = evaluation.frames()
     distribution = frames.get("grade_distribution") if "overrides" in frames else None
     if distribution is not None:
         screen.print(
@@ -195,6 +217,3 @@ def _print_summary(screen: Console, evaluation: Evaluation) -> None:
             f"{row.Index} {escape(str(row.name))} {row.score:.1f}" for row in rows.itertuples()
         )
         screen.print(f"{title} {len(rows)}: {named}")
-    for section in evaluation.sections:
-        if not section.present:
-            screen.print(f"{section.name}: not evaluated, {section.absent_reason}")

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ._options import AnalysisAsOf, DataFolder
+from ._engine import cluster_for, require_distributed_sections
+from ._options import AnalysisAsOf, DataFolder, EngineOption, SchedulerOption
 from ._output import (
     REPLACED,
     analysis_date,
@@ -36,6 +37,8 @@ def score(
         typer.Option(help="Scorecard TOML file. Default: the shipped default scorecard."),
     ] = None,
     as_of: AnalysisAsOf = None,
+    engine: EngineOption = "pandas",
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -68,21 +71,23 @@ def score(
     screen = console()
     check_output_files([out, save_model], inputs=[directory, scorecard])
     card = load_scorecard(scorecard) if scorecard is not None else default_scorecard()
-    with status(f"Reading and validating {directory} ..."):
-        data = load(directory, as_of=as_of or today())
-    when = analysis_date(screen, data, as_of)
-    with status(f"Scoring {period} ..."), warnings_shown(screen):
-        table = score_managers(
-            data, period=period, scorecard=card if scorecard is not None else None, as_of=when
-        )
-    _print_scores(screen, table, period)
-    _print_left_out_managers(screen, table, data, period)
-    if out is not None:
-        write_csv(screen, table, out, "managers")
-    if save_model is not None:
-        _save_manager_model(
-            screen, data, save_model, period=period, scorecard=scorecard, as_of=when
-        )
+    require_distributed_sections(engine, ["scores"], hint="score with --engine pandas")
+    with cluster_for(engine, scheduler) as chosen:
+        with status(f"Reading and validating {directory} ..."):
+            data = load(directory, as_of=as_of or today(), engine=chosen)
+        when = analysis_date(screen, data, as_of)
+        with status(f"Scoring {period} ..."), warnings_shown(screen):
+            table = score_managers(
+                data, period=period, scorecard=card if scorecard is not None else None, as_of=when
+            )
+        _print_scores(screen, table, period)
+        _print_left_out_managers(screen, table, data, period)
+        if out is not None:
+            write_csv(screen, table, out, "managers")
+        if save_model is not None:
+            _save_manager_model(
+                screen, data, save_model, period=period, scorecard=scorecard, as_of=when
+            )
 
 
 def _save_manager_model(

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ._options import AnalysisAsOf, DataFolder
+from ._engine import cluster_for
+from ._options import AnalysisAsOf, DataFolder, EngineOption, SchedulerOption
 from ._output import (
     REPLACED,
     SHOWN,
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 def segments(
     directory: DataFolder,
     as_of: AnalysisAsOf = None,
+    engine: EngineOption = "pandas",
+    scheduler: SchedulerOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -69,19 +72,20 @@ def segments(
 
     screen = console()
     check_output_files([out, portfolios, save_model], inputs=[directory])
-    with status(f"Reading and validating {directory} ..."):
-        data = load(directory, as_of=as_of or today())
-    when = analysis_date(screen, data, as_of)
-    with status("Segmenting clients ..."), warnings_shown(screen):
-        table = segment_clients(data, as_of=when)
-        book = portfolio(table, clients=data.clients)
-    _print_segments(screen, segment_summary(table), when)
-    _print_unsegmented(screen, table, n_clients=len(data.clients), as_of=when)
-    for path, frame, what in ((out, table, "clients"), (portfolios, book, "managers")):
-        if path is not None:
-            write_csv(screen, frame, path, what)
-    if save_model is not None:
-        _save_client_model(screen, data, save_model, as_of=when)
+    with cluster_for(engine, scheduler) as chosen:
+        with status(f"Reading and validating {directory} ..."):
+            data = load(directory, as_of=as_of or today(), engine=chosen)
+        when = analysis_date(screen, data, as_of)
+        with status("Segmenting clients ..."), warnings_shown(screen):
+            table = segment_clients(data, as_of=when)
+            book = portfolio(table, clients=data.clients)
+        _print_segments(screen, segment_summary(table), when)
+        _print_unsegmented(screen, table, n_clients=len(data.clients), as_of=when)
+        for path, frame, what in ((out, table, "clients"), (portfolios, book, "managers")):
+            if path is not None:
+                write_csv(screen, frame, path, what)
+        if save_model is not None:
+            _save_client_model(screen, data, save_model, as_of=when)
 
 
 def _save_client_model(screen: Console, data: Dataset, path: Path, *, as_of: pd.Timestamp) -> None:
