@@ -73,7 +73,7 @@ SCORE_ONE_CALLS = 10_000
 #: takes 106 s of the 1M-row report alone and grows with the clients, so it is left out.
 EVALUATE_FORMATS = ("html", "csv", "json")
 #: Fewer processes for the slowest cells, whatever --repeat says: (stage, millions) -> runs.
-#: The whole 10M evaluation takes about 5 minutes (15 under a load of 8 on 2 cores).
+#: The whole 10M evaluation takes about 2 minutes on 2 idle cores (15 under a load of 8).
 REPEAT_CAP = {("evaluate", 10): 1}
 #: Seconds after which one process is killed and its cell marked failed.
 CHILD_TIMEOUT = 1800.0
@@ -488,7 +488,7 @@ def prepare(millions: int, workdir: Path) -> dict[str, Any]:
     with (workdir / "dataset-sample.pickle").open("wb") as stream:
         pickle.dump(am_analytics.load_sample(), stream, protocol=pickle.HIGHEST_PROTOCOL)
     return {
-        "folder": str(nine),
+        "folder": nine.resolve().relative_to(HERE.parent).as_posix(),
         "load_seconds": seconds,
         "sales": len(data.sales),
         "clients": len(data.clients),
@@ -860,7 +860,7 @@ def notes(about: dict[int, Any], repeat: int) -> list[str]:
         "(bench_scoring.py's and bench_segments.py's comparisons). `growth`: 10M median over 1M.",
         "- Fewer runs than that where a cell says so: "
         + ", ".join(f"{stage} at {m}M: {n}" for (stage, m), n in REPEAT_CAP.items())
-        + " (the slowest cell; about 5 minutes a run on an idle machine).",
+        + " (the slowest cell).",
         "- Verdicts in parentheses check a goal stated at 10M against the 1M figure, for "
         "orientation; they are not counted as missed.",
         f"- `scorecard` and `score_one` run on bench_scoring.py's synthetic 9-criterion metrics "
