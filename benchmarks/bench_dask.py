@@ -7,15 +7,16 @@ each configuration runs in a fresh process:
 
 * ``pandas``: ``am_analytics.load(folder)`` then each aggregation in memory;
 * ``dask``: a LocalCluster of 2 worker processes (1 thread each, the default
-  memory limit), ``load(folder, engine="dask")`` then each aggregation on it;
-* ``dask-1gb``: the same with a 1 GB memory limit per worker, smaller than the
+  memory limit), ``load(folder, engine="dask")`` (the validated sales kept on
+  the workers) then each aggregation on it;
+* ``dask-lazy``: the same with ``persist=False``: each aggregation reads and
+  validates the files again;
+* ``dask-1gb``: lazy, with a 1 GB memory limit per worker, smaller than the
   validated sales (they do not fit in one worker, nor in the two together).
 
 Per stage: wall seconds, and the peak resident memory of the driver process
 and of each worker process so far (Linux's ``VmHWM``, restarted when the run
-starts, so peaks only grow along the stages of one run). The sales stay lazy
-(not persisted): each Dask aggregation reads and validates the files again, as
-a user who does not call ``.persist()`` would see.
+starts, so peaks only grow along the stages of one run).
 
 Usage::
 
@@ -44,7 +45,13 @@ DATA = Path(__file__).with_name(".data")
 PERIOD = "2026Q3"
 AS_OF = "2026-11-15"
 AGGREGATIONS = ("manager_metrics", "client_features", "rfm_summary")
-CONFIGS = {"pandas": None, "dask": "auto", "dask-1gb": "1GB"}
+#: configuration -> (worker memory limit, persist the validated sales); None: pandas
+CONFIGS: dict[str, tuple[str, bool] | None] = {
+    "pandas": None,
+    "dask": ("auto", True),
+    "dask-lazy": ("auto", False),
+    "dask-1gb": ("1GB", False),
+}
 
 
 def prepare_by_month(millions: int = 10) -> Path:
@@ -86,11 +93,11 @@ def load_pandas(folder: Path) -> Any:
     return am_analytics.load(folder, as_of=AS_OF)
 
 
-def load_dask(folder: Path) -> Any:
-    """The Dask engine on the current client: small tables here, the sales lazy on the cluster."""
+def load_dask(folder: Path, *, persist: bool = True) -> Any:
+    """The Dask engine on the current client: small tables here, the sales on the cluster."""
     import am_analytics
 
-    return am_analytics.load(folder, as_of=AS_OF, engine="dask")
+    return am_analytics.load(folder, as_of=AS_OF, engine="dask", persist=persist)
 
 
 def aggregate(data: Any, name: str) -> Any:
@@ -118,10 +125,10 @@ def run_config(
     config: str, millions: int, aggregations: tuple[str, ...] = AGGREGATIONS
 ) -> list[dict[str, Any]]:
     """Loading and ``aggregations`` in one configuration, in this process (and its cluster)."""
-    limit = CONFIGS[config]
+    dask_config = CONFIGS[config]
     reset_peak()
     rows: list[dict[str, Any]] = []
-    if limit is None:
+    if dask_config is None:
         folder = DATA / f"{millions}m" / "parquet"
         data, seconds, error = _timed(lambda: load_pandas(folder))
         rows.append({"stage": "load", "seconds": seconds, "driver_mb": peak_mb(), "error": error})
@@ -131,6 +138,7 @@ def run_config(
         return rows
     from distributed import Client, LocalCluster
 
+    limit, persist = dask_config
     folder = prepare_by_month(millions)
     with (
         LocalCluster(
@@ -141,7 +149,7 @@ def run_config(
         ) as cluster,
         Client(cluster) as client,
     ):
-        data, seconds, error = _timed(lambda: load_dask(folder))
+        data, seconds, error = _timed(lambda: load_dask(folder, persist=persist))
         rows.append(_dask_row("load", seconds, error, client))
         for name in aggregations if data is not None else ():
             _, seconds, error = _timed(lambda name=name: aggregate(data, name))

@@ -162,6 +162,7 @@ def load(
     on_orphans: OnOrphans = "reject",
     rules: ValidationRules | None = None,
     engine: Literal["pandas", "dask"] = "pandas",
+    persist: bool = True,
 ) -> Dataset:
     """Read and validate a folder of table files (or one workbook with a sheet per table).
 
@@ -187,6 +188,12 @@ def load(
         files), validated with the same rules on the running Dask client's
         cluster; the other tables, the rejects and the reports are pandas as
         usual. Needs the ``dask`` extra; see the "Running on a cluster" guide.
+    persist
+        With ``engine="dask"``: keep the validated sales partitions on the
+        workers (they spill to disk when memory runs short), so the files are
+        read and validated once, not again by every computation on them.
+        ``False`` leaves the sales lazy, for data larger than the cluster's
+        memory and disk. The pandas engine holds every table in memory anyway.
 
     Returns
     -------
@@ -215,7 +222,9 @@ def load(
     """
     rules = rules or ValidationRules()
     if engine == "dask":
-        return _load_distributed(path, as_of=as_of, on_orphans=on_orphans, rules=rules)
+        return _load_distributed(
+            path, as_of=as_of, on_orphans=on_orphans, rules=rules, persist=persist
+        )
     if engine != "pandas":
         raise ConfigError(f"engine must be 'pandas' or 'dask', got {engine!r}")
     sources = find_sources(path)
@@ -224,14 +233,21 @@ def load(
 
 
 def _load_distributed(
-    path: str | Path, *, as_of: DateLike | None, on_orphans: OnOrphans, rules: ValidationRules
+    path: str | Path,
+    *,
+    as_of: DateLike | None,
+    on_orphans: OnOrphans,
+    rules: ValidationRules,
+    persist: bool,
 ) -> Dataset:
     """``load(engine="dask")``: the sales a lazy Dask DataFrame, the rest as usual."""
     # imported here: importing am_analytics never imports dask
     from .io._dask_sales import read_tables_distributed
 
     stamp = None if as_of is None else parse_as_of(as_of)
-    read = read_tables_distributed(path, as_of=stamp, on_orphans=on_orphans, rules=rules)
+    read = read_tables_distributed(
+        path, as_of=stamp, on_orphans=on_orphans, rules=rules, persist=persist
+    )
     return Dataset(
         **read.tables, rejects=read.rejects, reports=tuple(read.reports), as_of=stamp, rules=rules
     )

@@ -149,6 +149,28 @@ def test_sales_stay_lazy_one_partition_per_file(loaded):
     assert by_dask.sales["client_id"].cat.known
 
 
+def test_lazy_sales_equal_the_persisted_ones(tmp_path, dask_client):
+    """persist=False leaves the sales a lazy graph over the files; its rows, rejects and
+    summary equal the persisted default's (the files are validated again on compute)."""
+    frames, parts = _planted_parts()
+    folder = _write(tmp_path / "parts", frames, parts, "parquet")
+    kept = am_analytics.load(folder, as_of=AS_OF, engine="dask")
+    lazy = am_analytics.load(folder, as_of=AS_OF, engine="dask", persist=False)
+    # the default's graph starts from the partitions kept on the workers; the lazy
+    # one still holds a validation task per file
+    validations = [_validation_tasks(d.sales) for d in (kept, lazy)]
+    assert validations == [0, len(parts)]
+    pd.testing.assert_frame_equal(lazy.sales.compute(), kept.sales.compute())
+    pd.testing.assert_frame_equal(lazy.rejects, kept.rejects)
+    pd.testing.assert_frame_equal(lazy.summary(), kept.summary())
+
+
+def _validation_tasks(sales) -> int:
+    """How many tasks of ``sales``' graph read and validate a file."""
+    names = (key[0] if isinstance(key, tuple) else key for key in dict(sales.dask))
+    return sum(str(name).startswith("_validated_partition") for name in names)
+
+
 def test_kept_sales_equal_pandas(loaded):
     """The computed kept sales equal the pandas engine's, row for row, to 1e-9."""
     by_dask, by_pandas, _, _ = loaded
