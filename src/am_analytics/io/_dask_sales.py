@@ -89,6 +89,19 @@ class _Context:
     as_of: pd.Timestamp | None
     on_orphans: OnOrphans
 
+    def validate(self, raw: RawTable) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+        """Sales rows validated with the pandas engine's rules: kept rows, rejects, notes."""
+        frame, rejects, notes, _ = _validate_table(
+            _SALES,
+            raw,
+            self.kept,
+            self.roots,
+            rules=self.rules,
+            as_of=self.as_of,
+            on_orphans=self.on_orphans,
+        )
+        return frame, rejects, notes
+
 
 @dataclass(frozen=True)
 class _SharedKeys:
@@ -369,15 +382,7 @@ def _shared_keys(
         columns={c: c for c in rows.columns if c in empty.columns or c == _KEY},
         row_names=names,
     )
-    _, rejects, _, _ = _validate_table(
-        _SALES,
-        raw,
-        context.kept,
-        context.roots,
-        rules=context.rules,
-        as_of=context.as_of,
-        on_orphans=context.on_orphans,
-    )
+    _, rejects, _ = context.validate(raw)
     positions = rejects["row"].to_numpy() - 1
     rejects = rejects.assign(source=sources[positions], row=file_rows[positions] + 1)
     kept = np.ones(len(rows), dtype=bool)
@@ -406,15 +411,7 @@ def _validated_partition(
         raw.frame = raw.frame[~(in_several & ~kept_there)]
     encoding = raw.encoding
     sha256 = str(raw.sha256)
-    frame, rejects, notes, _ = _validate_table(
-        _SALES,
-        raw,
-        context.kept,
-        context.roots,
-        rules=context.rules,
-        as_of=context.as_of,
-        on_orphans=context.on_orphans,
-    )
+    frame, rejects, notes = context.validate(raw)
     counts = _PartitionCounts(
         rows_read=rows_read,
         rows_kept=len(frame),
