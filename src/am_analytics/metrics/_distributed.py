@@ -28,7 +28,7 @@ from ..periods import DateLike, PeriodLike, Window, period_window, to_period
 from ._context import MetricContext
 from ._registry import FloatArray, IntArray, Metric, get_metric
 from ._sales import SALES_METRICS, _active_clients, _new_clients, _order_count, _sales_amount
-from ._table import _COUNT_UNITS, _family_members, _requested, _warn_infinite
+from ._table import _metric_table, _requested
 
 __all__ = [
     "ClusterMetricContext",
@@ -96,22 +96,8 @@ def manager_metrics_on_cluster(
     requested = _requested(dataset, metrics)
     (sums,) = gather_sales_sums(dataset, [(quarter, window)], _needs([m for _, m in requested]))
     ctx = ClusterMetricContext(dataset, quarter, window, sums=sums)
-    columns: dict[str, FloatArray] = {}
-    computed: dict[str, FloatArray | pd.DataFrame] = {}
-    # the loop of manager_metrics, with the sales metrics read from the cluster's sums
-    for name, metric in requested:
-        if metric.name not in computed:
-            computed[metric.name] = ctx.value(metric.name)
-        values = computed[metric.name]
-        if isinstance(values, pd.DataFrame):
-            columns.update(_family_members(name, values))
-        else:
-            columns[name] = values
-    frame = pd.DataFrame(columns, index=pd.Index(dataset.managers["manager_id"], name="manager_id"))
-    frame = frame.iloc[np.flatnonzero(_in_scope(ctx))]
-    _warn_infinite(frame)
-    counts = [c for c in frame.columns if _unit(c) in _COUNT_UNITS]
-    return frame.astype(dict.fromkeys(counts, np.int64))
+    # the table of manager_metrics, with the sales metrics read from the cluster's sums
+    return _metric_table(dataset, requested, lambda metric: ctx.value(metric.name), _in_scope(ctx))
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,11 +287,6 @@ def _in_scope(ctx: ClusterMetricContext) -> np.ndarray:
     current = (managers["status"] != "left") & hired
     sold = ctx.sums.components["sales_rows"].to_numpy() > 0
     return current.to_numpy() | sold
-
-
-def _unit(name: str) -> str:
-    """The unit of a requested metric name (a family member's is its family's)."""
-    return get_metric(name).unit
 
 
 def _summed(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 import numpy as np
@@ -82,19 +82,34 @@ def manager_metrics(
     quarter = to_period(period)
     window = period_window(quarter, as_of=as_of if as_of is not None else dataset.as_of)
     ctx = MetricContext(dataset, quarter, window)
+    requested = _requested(dataset, metrics)
+    return _metric_table(dataset, requested, lambda metric: metric.compute(ctx), _in_scope(ctx))
+
+
+def _metric_table(
+    dataset: Dataset,
+    requested: list[tuple[str, Metric]],
+    compute: Callable[[Metric], FloatArray | pd.DataFrame],
+    in_scope: np.ndarray,
+) -> pd.DataFrame:
+    """The table of the ``requested`` metrics' values, for the managers in scope.
+
+    ``compute`` gives a metric's values, one per managers-table row (a family's
+    as a frame): from the sales in memory, or from the sums a cluster gave back.
+    """
     columns: dict[str, FloatArray] = {}
     # a family (rating_<competency>) is computed once, however many members are asked for
     computed: dict[str, FloatArray | pd.DataFrame] = {}
-    for name, metric in _requested(dataset, metrics):
+    for name, metric in requested:
         if metric.name not in computed:
-            computed[metric.name] = metric.compute(ctx)
+            computed[metric.name] = compute(metric)
         values = computed[metric.name]
         if isinstance(values, pd.DataFrame):
             columns.update(_family_members(name, values))
         else:
             columns[name] = values
     frame = pd.DataFrame(columns, index=pd.Index(dataset.managers["manager_id"], name="manager_id"))
-    frame = frame.iloc[np.flatnonzero(_in_scope(ctx))]
+    frame = frame.iloc[np.flatnonzero(in_scope)]
     _warn_infinite(frame)
     counts = [c for c in frame.columns if get_metric(c).unit in _COUNT_UNITS]
     return frame.astype(dict.fromkeys(counts, np.int64))
