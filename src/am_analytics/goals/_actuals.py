@@ -203,7 +203,7 @@ def _window_values(
         from ._distributed import ClusterWindowValues
 
         return ClusterWindowValues(dataset, windows)
-    return lambda metric, *bounds: _manager_values(dataset, get_metric(metric), metric, *bounds)
+    return lambda metric, *bounds: _manager_values(dataset, metric, *bounds)
 
 
 def _unpack(key: Hashable) -> tuple[str, pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp]:
@@ -232,12 +232,11 @@ def manager_window_values(
     >>> sorted(v)
     ['csat_mean', 'survey_count']
     """
-    return _manager_values(dataset, get_metric(metric), metric, start, end, start, end)
+    return _manager_values(dataset, metric, start, end, start, end)
 
 
 def _manager_values(
     dataset: Dataset,
-    metric_def: Any,
     metric: str,
     start: pd.Timestamp,
     end: pd.Timestamp,
@@ -253,7 +252,18 @@ def _manager_values(
     ctx = MetricContext(
         dataset, _context_period(period_start, period_end), Window(start, end + _DAY)
     )
-    values = {metric: _as_vector(metric_def.compute(ctx), metric)}
+    return _with_weight(ctx, metric, lambda name: get_metric(name).compute(ctx))
+
+
+def _with_weight(
+    ctx: MetricContext, metric: str, compute: Callable[[str], FloatArray | pd.DataFrame]
+) -> dict[str, FloatArray]:
+    """``metric``'s values and its team weight's (:data:`TEAM_WEIGHTS`), one per manager row.
+
+    ``compute`` gives a registered metric's values in ``ctx``: from the sales in
+    memory, or from the sums a cluster gave back.
+    """
+    values = {metric: _as_vector(compute(metric), metric)}
     weight = TEAM_WEIGHTS.get(metric)
     if metric in _ANSWER_COLUMNS:
         # weigh by the answers the mean is taken over, not by every response
@@ -261,7 +271,7 @@ def _manager_values(
         answered = surveys[_ANSWER_COLUMNS[metric]].notna().to_numpy()
         values[str(weight)] = ctx.per_manager(ctx.manager_codes(surveys)[answered])
     elif weight is not None:
-        values[weight] = _as_vector(get_metric(weight).compute(ctx), weight)
+        values[weight] = _as_vector(compute(weight), weight)
     return values
 
 

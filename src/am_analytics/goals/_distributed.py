@@ -24,15 +24,14 @@ from ..metrics import Metric, get_metric
 from ..metrics._distributed import ClusterMetricContext, SalesSums, _needs, gather_sales_sums
 from ..periods import Window
 from ._actuals import (
-    _ANSWER_COLUMNS,
     _DAY,
     TEAM_WEIGHTS,
     FloatArray,
     IntArray,
-    _as_vector,
     _Bounds,
     _context_period,
     _metric_rows,
+    _with_weight,
 )
 
 __all__ = ["ClusterWindowValues", "daily_sales_rows"]
@@ -121,16 +120,7 @@ class ClusterWindowValues:
         """The metric and its weight metric per manager row over ``[start, end]``."""
         period, window = key = _period_and_window(start, end, period_start, period_end)
         ctx = ClusterMetricContext(self.dataset, period, window, sums=self.sums.get(key))
-        values = {metric: _as_vector(ctx.value(get_metric(metric).name), metric)}
-        weight = TEAM_WEIGHTS.get(metric)
-        if metric in _ANSWER_COLUMNS:
-            # weigh by the answers the mean is taken over, as the pandas path does
-            surveys = ctx.rows_in("surveys", "survey_date")
-            answered = surveys[_ANSWER_COLUMNS[metric]].notna().to_numpy()
-            values[str(weight)] = ctx.per_manager(ctx.manager_codes(surveys)[answered])
-        elif weight is not None:
-            values[weight] = _as_vector(ctx.value(weight), weight)
-        return values
+        return _with_weight(ctx, metric, lambda name: ctx.value(get_metric(name).name))
 
 
 def _period_and_window(
