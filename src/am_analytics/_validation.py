@@ -131,6 +131,22 @@ def validate_tables(
     on_orphans: OnOrphans,
 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, list[TableReport]]:
     """Validate every raw table: the kept tables, all rejects, and a report per table."""
+    kept, _, all_rejects, reports = _validate_in_order(
+        raws, rules=rules, as_of=as_of, on_orphans=on_orphans
+    )
+    rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else empty_rejects()
+    return kept, rejects, reports
+
+
+def _validate_in_order(
+    raws: dict[str, RawTable],
+    *,
+    rules: ValidationRules,
+    as_of: pd.Timestamp | None,
+    on_orphans: OnOrphans,
+) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series], list[pd.DataFrame], list[TableReport]]:
+    """Each raw table validated after those it refers to: the kept tables, each table's
+    rejected keys and their root causes, the rejects of each table and its report."""
     check_columns(raws)
     kept: dict[str, pd.DataFrame] = {}
     roots: dict[str, pd.Series] = {}  # per table: rejected key -> the root cause of its row
@@ -147,8 +163,7 @@ def validate_tables(
         kept[table] = frame
         all_rejects.append(rejects)
         reports.append(_report(table, raw, rows_read, frame, rejects, notes))
-    rejects = pd.concat(all_rejects, ignore_index=True) if all_rejects else empty_rejects()
-    return kept, rejects, reports
+    return kept, roots, all_rejects, reports
 
 
 def _report(

@@ -249,9 +249,7 @@ def _manager_values(
 
         bounds = (metric, start, end, period_start, period_end)
         return ClusterWindowValues(dataset, [bounds])(*bounds)
-    ctx = MetricContext(
-        dataset, _context_period(period_start, period_end), Window(start, end + _DAY)
-    )
+    ctx = MetricContext(dataset, *_context_bounds(start, end, period_start, period_end))
     return _with_weight(ctx, metric, lambda name: get_metric(name).compute(ctx))
 
 
@@ -282,6 +280,13 @@ def _as_vector(values: FloatArray | pd.DataFrame, metric: str) -> FloatArray:
             return np.full(len(values), np.nan)
         return values[metric].to_numpy(dtype=np.float64)
     return np.asarray(values, dtype=np.float64)
+
+
+def _context_bounds(
+    start: pd.Timestamp, end: pd.Timestamp, period_start: pd.Timestamp, period_end: pd.Timestamp
+) -> tuple[pd.Period, Window]:
+    """The metric context's period and window of a query over ``[start, end]`` (whole days)."""
+    return _context_period(period_start, period_end), Window(start, end + _DAY)
 
 
 def _context_period(start: pd.Timestamp, end: pd.Timestamp) -> pd.Period:

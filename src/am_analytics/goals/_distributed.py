@@ -24,12 +24,11 @@ from ..metrics import Metric, get_metric
 from ..metrics._distributed import ClusterMetricContext, SalesSums, _needs, gather_sales_sums
 from ..periods import Window
 from ._actuals import (
-    _DAY,
     TEAM_WEIGHTS,
     FloatArray,
     IntArray,
     _Bounds,
-    _context_period,
+    _context_bounds,
     _metric_rows,
     _with_weight,
 )
@@ -104,7 +103,7 @@ class ClusterWindowValues:
         for metric, start, end, period_start, period_end in windows:
             used = [get_metric(name) for name in (metric, TEAM_WEIGHTS.get(metric)) if name]
             if end >= start and any("sales" in m.tables for m in used):
-                wanted[_period_and_window(start, end, period_start, period_end)] = None
+                wanted[_context_bounds(start, end, period_start, period_end)] = None
                 metrics.extend(used)
         sums = gather_sales_sums(dataset, list(wanted), _needs(metrics)) if wanted else []
         self.sums: dict[tuple[pd.Period, Window], SalesSums] = dict(zip(wanted, sums, strict=True))
@@ -118,16 +117,9 @@ class ClusterWindowValues:
         period_end: pd.Timestamp,
     ) -> dict[str, FloatArray]:
         """The metric and its weight metric per manager row over ``[start, end]``."""
-        period, window = key = _period_and_window(start, end, period_start, period_end)
+        period, window = key = _context_bounds(start, end, period_start, period_end)
         ctx = ClusterMetricContext(self.dataset, period, window, sums=self.sums.get(key))
         return _with_weight(ctx, metric, lambda name: ctx.value(get_metric(name).name))
-
-
-def _period_and_window(
-    start: pd.Timestamp, end: pd.Timestamp, period_start: pd.Timestamp, period_end: pd.Timestamp
-) -> tuple[pd.Period, Window]:
-    """The metric context's period and window of a query, as ``_manager_values`` makes them."""
-    return _context_period(period_start, period_end), Window(start, end + _DAY)
 
 
 def _sales_only(sales: pd.DataFrame) -> Dataset:

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from .._engines import import_dask
 from .._validation import (
     TableReport,
-    _report,
+    _validate_in_order,
     _validate_table,
     check_columns,
     empty_rejects,
@@ -264,28 +264,14 @@ def _validate_small_tables(
     pd.DataFrame,
 ]:
     """Every table but the sales validated, and the sales' columns and dtypes (from no rows)."""
-    check_columns(raws)
-    kept: dict[str, pd.DataFrame] = {}
-    roots: dict[str, pd.Series] = {}
-    rejects: list[pd.DataFrame] = []
-    reports: list[TableReport] = []
-    meta = pd.DataFrame()
-    for table in TABLES:
-        if table not in raws:
-            continue
-        raw = raws[table]
-        rows_read = raw.rows_read
-        frame, table_rejects, notes, roots[table] = _validate_table(
-            table, raw, kept, roots, rules=rules, as_of=as_of, on_orphans=on_orphans
-        )
-        if table == _SALES:
-            meta = frame
-            continue
-        kept[table] = frame
-        if len(table_rejects):
-            rejects.append(table_rejects)
-        reports.append(_report(table, raw, rows_read, frame, table_rejects, notes))
-    return kept, roots, rejects, reports, meta
+    # nothing refers to the sales, so validating their zero rows among the others
+    # changes no other table: it gives the kept sales' columns and dtypes
+    kept, roots, rejects, reports = _validate_in_order(
+        raws, rules=rules, as_of=as_of, on_orphans=on_orphans
+    )
+    meta = kept.pop(_SALES)
+    reports = [report for report in reports if report.table != _SALES]
+    return kept, roots, [r for r in rejects if len(r)], reports, meta
 
 
 # --- order ids in several files ---------------------------------------------------------
