@@ -10,7 +10,9 @@ results come back. This module is the one place that imports dask, so that
 * :func:`import_dask` imports it or raises :class:`~am_analytics.errors.ConfigError`;
 * :func:`client_partitioned` moves each client's sales into one partition (on
   the cluster), so that per-client reductions run per partition;
+* :func:`daily_net_sales` sums the sales per credited manager and day on the cluster;
 * :func:`gather_aggregates` is the only call that brings results to the driver;
+* :func:`sales_date_range` gives the first and last sale date of either engine;
 * :func:`require_pandas_sales` stops a pandas-only function early.
 """
 
@@ -18,19 +20,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
 
 from .errors import ConfigError
 
 __all__ = [
     "client_partitioned",
+    "daily_net_sales",
     "gather_aggregates",
     "import_dask",
     "is_dask_frame",
     "require_pandas_sales",
+    "sales_date_range",
 ]
 
 _EXTRA_HINT = "pip install 'am-analytics[dask]'"
+NS_PER_DAY: Final = 86_400 * 10**9
+_DAILY_META: Final = pd.DataFrame(
+    {
+        "manager": pd.Series([], dtype=np.int64),
+        "day": pd.Series([], dtype=np.int64),
+        "net_sales": pd.Series([], dtype=np.float64),
+    }
+)
 
 
 def is_dask_frame(obj: object) -> bool:
@@ -84,6 +99,29 @@ def require_pandas_sales(sales: object, function: str) -> None:
         )
 
 
+def sales_date_range(sales: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last ``order_date`` of a pandas or Dask sales table; None when it is empty.
+
+    Dask sales are reduced on the cluster: only the two dates come back.
+
+    Examples
+    --------
+    >>> sales = pd.DataFrame({"order_date": pd.to_datetime(["2026-03-02", "2026-01-05"])})
+    >>> sales_date_range(sales)
+    (Timestamp('2026-01-05 00:00:00'), Timestamp('2026-03-02 00:00:00'))
+    >>> sales_date_range(sales.iloc[:0]) is None
+    True
+    """
+    dates = sales["order_date"]
+    if is_dask_frame(sales):
+        first, last = gather_aggregates(dates.min(), dates.max())
+    else:
+        first, last = dates.min(), dates.max()
+    if pd.isna(first):
+        return None
+    return pd.Timestamp(first), pd.Timestamp(last)
+
+
 def client_partitioned(sales: Any, columns: Sequence[str]) -> Any:
     """``columns`` of the Dask ``sales``, shuffled on the cluster: each client in one partition.
 
@@ -97,6 +135,40 @@ def client_partitioned(sales: Any, columns: Sequence[str]) -> Any:
     keyed = sales[wanted].assign(_client_code=sales["client_id"].cat.codes)
     shuffled = keyed.shuffle(on="_client_code", npartitions=sales.npartitions)
     return shuffled.drop(columns="_client_code")
+
+
+def daily_net_sales(sales: Any) -> Any:
+    """Net sales per credited manager and day of the Dask ``sales``, summed on the cluster (lazy).
+
+    Columns: ``manager`` (the code of ``sales.manager_id``), ``day`` (days since
+    1970) and ``net_sales``; one row per manager and day with a sale.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd
+    >>> from am_analytics import load_sample
+    >>> sales = load_sample().sales
+    >>> (daily,) = gather_aggregates(daily_net_sales(dd.from_pandas(sales, npartitions=3)))
+    >>> bool(abs(daily["net_sales"].sum() - sales["amount"].sum()) < 1e-6)
+    True
+    """
+    _check_known_categories(sales, ("manager_id",))
+    per_partition = sales[["manager_id", "order_date", "amount"]].map_partitions(
+        _partition_daily, meta=_DAILY_META
+    )
+    return per_partition.groupby(["manager", "day"])["net_sales"].sum().reset_index()
+
+
+def _partition_daily(sales: pd.DataFrame) -> pd.DataFrame:
+    """One partition's net sales per manager code and day."""
+    rows = pd.DataFrame(
+        {
+            "manager": sales["manager_id"].cat.codes.to_numpy().astype(np.int64),
+            "day": sales["order_date"].to_numpy().view(np.int64) // NS_PER_DAY,
+            "net_sales": sales["amount"].to_numpy(dtype=np.float64),
+        }
+    )
+    return rows.groupby(["manager", "day"], sort=False)["net_sales"].sum().reset_index()
 
 
 def gather_aggregates(*aggregates: Any) -> tuple[Any, ...]:

@@ -15,6 +15,7 @@ import am_analytics
 from am_analytics import Dataset
 from am_analytics._engines import import_dask, is_dask_frame, require_pandas_sales
 from am_analytics.errors import ConfigError
+from am_analytics.evaluation import evaluate
 from am_analytics.goals import attainment
 from am_analytics.goals._actuals import owner_actuals
 from am_analytics.metrics import manager_metrics
@@ -204,6 +205,46 @@ def test_only_aggregates_reach_the_driver(
     rfm_summary(randomly_split.sales, as_of=AS_OF)
     attainment(randomly_split, as_of=AS_OF)
     _assert_only_aggregates(gathered, data)
+
+
+@pytest.fixture(scope="module")
+def validated() -> Dataset:
+    """The planted organisation as the evaluation reads it: orphan sales rejected."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the orphan and duplicate warnings are not under test
+        return am_analytics.from_frames(**_planted_tables(), as_of=AS_OF)
+
+
+def test_evaluation_equals_pandas(validated: Dataset, dask_client: Any) -> None:
+    """evaluate() with Dask sales (by month) gives the pandas evaluation, frame by frame.
+
+    With no period or as_of given, the last sale date and the quarter come from
+    the cluster too.
+    """
+    sales = dask_client.persist(_by_month(validated.sales))
+    on_cluster = dataclasses.replace(validated, sales=sales)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the same warnings on both paths, not under test
+        expected = evaluate(validated)
+        got = evaluate(on_cluster, n_jobs=-1)  # one job with Dask sales: no forked children
+    assert (got.period, got.as_of) == (expected.period, expected.as_of)
+    expected_frames, got_frames = expected.frames(), got.frames()
+    assert list(got_frames) == list(expected_frames)
+    for name, frame in expected_frames.items():
+        pd.testing.assert_frame_equal(got_frames[name], frame, rtol=1e-9, obj=name)
+    assert {"scores", "training_impact", "score_history", "goal_status"} <= set(got_frames)
+
+
+def test_evaluation_gathers_only_aggregates(
+    validated: Dataset, dask_client: Any, gathered: list[Any]
+) -> None:
+    """The whole evaluation brings per-manager/client/day frames and dates to the driver only."""
+    sales = dask_client.persist(_shuffled(validated.sales))
+    distributed.wait(sales)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        evaluate(dataclasses.replace(validated, sales=sales), period="2026Q3")
+    _assert_only_aggregates(gathered, validated)
 
 
 def test_a_metric_reading_sales_rows_says_it_needs_pandas(

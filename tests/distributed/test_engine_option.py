@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from typer.testing import CliRunner
 
 import am_analytics
@@ -64,35 +63,25 @@ def test_unknown_engine_exits_2(tmp_path):
     assert "--engine must be pandas or dask" in done.output
 
 
-@pytest.mark.parametrize(
-    ("command", "named"),
-    [
-        (["score", "--period", "2026Q3"], "scores"),
-        (["evaluate"], "scores (score_managers"),
-    ],
-)
-def test_sections_not_distributed_yet_stop_before_loading(tmp_path, command, named):
-    """score and evaluate with --engine dask name what is not distributed yet, exit 2."""
-    done = runner.invoke(app, [command[0], str(tmp_path), *command[1:], "--engine", "dask"])
-    assert done.exit_code == 2
-    assert "not distributed yet" in done.output
-    assert named in done.output
-
-
-def test_evaluate_on_dask_with_the_distributed_sections(tmp_path, dask_client):
-    """evaluate --engine dask runs when the configuration leaves out what is not distributed."""
-    by_month, _ = _folders(tmp_path)
-    config = tmp_path / "evaluation.toml"
-    assert runner.invoke(app, ["config", "init", str(config)]).exit_code == 0
-    text = config.read_text(encoding="utf-8")
-    start = text.index("sections = [")
-    end = text.index("]", start) + 1
-    chosen = 'sections = ["data_quality", "segments"]'
-    config.write_text(text[:start] + chosen + text[end:], encoding="utf-8")
-    inputs = [str(by_month), "--config", str(config), "--as-of", "2026-11-15"]
-    report = ["--format", "json", "--out", str(tmp_path / "reports")]
+def test_evaluate_on_dask_writes_the_pandas_report(tmp_path, dask_client):
+    """evaluate --engine dask writes every CSV of the pandas report, with the same numbers."""
+    by_month, single = _folders(tmp_path)
+    common = ["--as-of", "2026-11-15", "--format", "csv"]
     cluster = ["--engine", "dask", "--scheduler", dask_client.scheduler.address]
-    done = runner.invoke(app, ["evaluate", *inputs, *report, *cluster])
-    assert done.exit_code == 0, done.output
-    assert "scores: not evaluated" in done.output
-    assert any((tmp_path / "reports").rglob("*.json"))
+    for folder, options in ((by_month, cluster), (single, [])):
+        out = ["--out", str(tmp_path / f"reports-{folder.name}")]
+        done = runner.invoke(app, ["evaluate", str(folder), *common, *out, *options])
+        assert done.exit_code == 0, done.output
+    on_dask = sorted((tmp_path / "reports-by_month").rglob("*.csv"))
+    in_memory = sorted((tmp_path / "reports-single").rglob("*.csv"))
+    assert [p.name for p in on_dask] == [p.name for p in in_memory]
+    assert any(p.name.startswith("scores") for p in on_dask)
+    for got, expected in zip(on_dask, in_memory, strict=True):
+        # the data-quality table describes the files read (a sales/ folder, or sales.parquet)
+        files = ["source", "sha256", "notes"] if got.name.startswith("data_quality") else []
+        pd.testing.assert_frame_equal(
+            pd.read_csv(got).drop(columns=files),
+            pd.read_csv(expected).drop(columns=files),
+            rtol=1e-9,
+            obj=got.name,
+        )

@@ -11,25 +11,15 @@ shared among them).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, Final, Literal
 
 from ..errors import ConfigError
 
-__all__ = ["NOT_DISTRIBUTED", "cluster_for", "require_distributed_sections"]
+__all__ = ["cluster_for"]
 
 Engine = Literal["pandas", "dask"]
 ENGINES: Final = ("pandas", "dask")
-#: What still reads every sales row into this process, by evaluation section (``score``
-#: is the score command): with --engine dask these stop before the work. An entry goes
-#: once its section runs on the cluster.
-NOT_DISTRIBUTED: Final = {
-    "scores": "score_managers reads the period's sales per manager in memory",
-    "teams": "needs scores",
-    "training": "the training panel reads every sale in memory",
-    "development": "reads the last sale date from the sales in memory",
-    "summary": "needs scores",
-}
 # How long to wait for a scheduler given with --scheduler before giving up.
 _CONNECT_TIMEOUT: Final = "10s"
 
@@ -81,18 +71,3 @@ def _client(scheduler: str | None) -> Iterator[Any]:
         ) from None
     with client:
         yield client
-
-
-def require_distributed_sections(engine: str, sections: Iterable[str], *, hint: str) -> None:
-    """Stop before loading when a section to run would read every sales row into this process.
-
-    Checked only for the dask engine; ``hint`` says how to leave the sections out.
-    """
-    blocked = {s: NOT_DISTRIBUTED[s] for s in sections if s in NOT_DISTRIBUTED}
-    if engine != "dask" or not blocked:
-        return
-    listed = "; ".join(f"{name} ({why})" for name, why in blocked.items())
-    raise ConfigError(
-        f"with --engine dask, not distributed yet: {listed}. They would read every sales "
-        f"row into this process; {hint}"
-    )

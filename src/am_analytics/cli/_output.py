@@ -155,17 +155,10 @@ def analysis_date(screen: Console, data: Dataset, as_of: str | None) -> pd.Times
         when = parse_as_of(as_of, name="--as-of").normalize()
         screen.print(f"as of {when:%Y-%m-%d}")
         return when
-    import pandas as pd
+    from .._engines import sales_date_range
 
-    from .._engines import gather_aggregates, is_dask_frame
-
-    dates = data.sales["order_date"]
-    if is_dask_frame(data.sales):
-        # reduced on the cluster: only the date comes back
-        (last,) = gather_aggregates(dates.max())
-        when = today() if pd.isna(last) else pd.Timestamp(last).normalize()
-    else:
-        when = dates.max().normalize() if len(dates) else today()
+    dates = sales_date_range(data.sales)  # with Dask sales, only the two dates come back
+    when = dates[1].normalize() if dates is not None else today()
     screen.print(f"as of {when:%Y-%m-%d}, the last sale date (change it with --as-of)")
     return when
 

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from ._app import exit_for_rejects
-from ._engine import cluster_for, require_distributed_sections
+from ._engine import cluster_for
 from ._options import AnalysisAsOf, DataFolder, EngineOption, SchedulerOption
 from ._output import (
     analysis_date,
@@ -111,11 +111,6 @@ def evaluate(
     language = messages(lang).language if lang is not None else None  # checked before the work
     decided = read_overrides(overrides) if overrides is not None else None
     screen = console()
-    require_distributed_sections(
-        engine,
-        settings.sections if settings is not None else SECTIONS,
-        hint="leave them out of `sections` in --config, or run with --engine pandas",
-    )
     with cluster_for(engine, scheduler) as chosen:
         with status(f"Reading and validating {directory} ..."):
             data = load(directory, as_of=as_of or today(), engine=chosen)
@@ -133,9 +128,7 @@ def evaluate(
                 as_of=when,
                 overrides=decided,
                 progress=advance,
-                # with dask the cluster runs the work side by side; section processes
-                # could not use this process's client to it
-                n_jobs=jobs if chosen == "pandas" else 1,
+                n_jobs=jobs,
             )
         with status(f"Writing {', '.join(formats)} to {folder} ..."):
             if manager is not None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from ._engine import cluster_for, require_distributed_sections
+from ._engine import cluster_for
 from ._options import AnalysisAsOf, DataFolder, EngineOption, SchedulerOption
 from ._output import (
     REPLACED,
@@ -71,7 +71,6 @@ def score(
     screen = console()
     check_output_files([out, save_model], inputs=[directory, scorecard])
     card = load_scorecard(scorecard) if scorecard is not None else default_scorecard()
-    require_distributed_sections(engine, ["scores"], hint="score with --engine pandas")
     with cluster_for(engine, scheduler) as chosen:
         with status(f"Reading and validating {directory} ..."):
             data = load(directory, as_of=as_of or today(), engine=chosen)

@@ -3,7 +3,9 @@
 Only complete periods up to ``as_of`` are used, and only periods in which the
 manager was employed throughout (see :func:`_employed`). The sales are read as
 integer codes: each credited manager's row in the managers table is looked up
-once per category of ``sales.manager_id``, not once per sale.
+once per category of ``sales.manager_id``, not once per sale. Sales on a Dask
+cluster are read as their net sum per manager and day, which is all the panel
+needs: its periods start at midnight.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .._engines import NS_PER_DAY, daily_net_sales, gather_aggregates, is_dask_frame
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import manager_metrics
@@ -39,18 +42,16 @@ class _Panel:
         cls, dataset: Dataset, *, outcome: str, freq: str, log: bool, as_of: DateLike | None
     ) -> _Panel:
         """Measure ``outcome`` per manager and period and keep fully employed periods."""
-        sales = dataset.sales
-        times = sales["order_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        # each sale's manager as a row of the managers table, read once for both uses
+        manager_row, times, amount = _credited_sales(dataset)
         periods = _complete_periods(dataset, times, freq=freq, as_of=as_of)
         bounds = np.asarray(
             [p.start_time.normalize().value for p in periods]
             + [(periods[-1] + 1).start_time.normalize().value],
             dtype=np.int64,
         )
-        # each sale's manager as a row of the managers table, read once for both uses
-        manager_row = _manager_rows(dataset)
         if outcome == "sales_amount":
-            values = _sales_per_period(dataset, manager_row, times, bounds)
+            values = _sales_per_period(dataset, manager_row, times, amount, bounds)
         else:
             values = _metric_per_period(dataset, outcome, periods, as_of)
         frame = values.loc[_employed(dataset, manager_row, times, values, bounds)]
@@ -81,26 +82,53 @@ def _complete_periods(
     return list(pd.period_range(first, last, freq=freq))
 
 
+def _credited_sales(
+    dataset: Dataset,
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Per sale: its credited manager's row in the managers table (-1: not there), time, amount.
+
+    Dask sales come back from their cluster as one row per manager and day
+    (at midnight) holding the day's net sales.
+    """
+    sales = dataset.sales
+    if is_dask_frame(sales):
+        (daily,) = gather_aggregates(daily_net_sales(sales))
+        category_row = _category_rows(dataset, sales["manager_id"].cat.categories)
+        return (
+            category_row[daily["manager"].to_numpy()],
+            daily["day"].to_numpy(dtype=np.int64) * NS_PER_DAY,
+            daily["net_sales"].to_numpy(dtype=np.float64),
+        )
+    times = sales["order_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return _manager_rows(dataset), times, sales["amount"].to_numpy(dtype=np.float64)
+
+
 def _manager_rows(dataset: Dataset) -> npt.NDArray[np.intp]:
-    """Per sale, the row of its credited manager in the managers table (-1: not there).
+    """Per sale, the row of its credited manager in the managers table (-1: not there)."""
+    credited = dataset.sales["manager_id"]
+    if isinstance(credited.dtype, pd.CategoricalDtype):
+        return _category_rows(dataset, credited.cat.categories)[credited.cat.codes.to_numpy()]
+    ids = pd.Index(dataset.managers["manager_id"].astype("str"))
+    return ids.get_indexer(pd.Index(credited.astype("str"))).astype(np.intp)
+
+
+def _category_rows(dataset: Dataset, categories: pd.Index) -> npt.NDArray[np.intp]:
+    """The managers-table row of each category of ``sales.manager_id``, then -1 for code -1.
 
     A categorical ``manager_id`` (as validation gives) is looked up once per
     category and gathered by code: converting ten million codes to text to
-    look each one up cost seconds, the categories take milliseconds.
+    look each one up cost seconds, the categories take milliseconds. The last
+    slot, -1, is code -1's (a missing manager): no row, as when looked up by text.
     """
     ids = pd.Index(dataset.managers["manager_id"].astype("str"))
-    credited = dataset.sales["manager_id"]
-    if isinstance(credited.dtype, pd.CategoricalDtype):
-        # one more slot, -1, for code -1 (a missing manager): no row, as when looked up by text
-        category_row = np.append(ids.get_indexer(credited.cat.categories.astype("str")), -1)
-        return category_row[credited.cat.codes.to_numpy()].astype(np.intp)
-    return ids.get_indexer(pd.Index(credited.astype("str"))).astype(np.intp)
+    return np.append(ids.get_indexer(categories.astype("str")), -1).astype(np.intp)
 
 
 def _sales_per_period(
     dataset: Dataset,
     manager: npt.NDArray[np.intp],
     times: npt.NDArray[np.int64],
+    amount: npt.NDArray[np.float64],
     bounds: npt.NDArray[np.int64],
 ) -> pd.DataFrame:
     """Net credited sales of every manager of the managers table in every period."""
@@ -109,8 +137,7 @@ def _sales_per_period(
     period = np.searchsorted(bounds, times, side="right") - 1
     inside = (manager >= 0) & (period >= 0) & (period < n_periods)
     cell = manager[inside] * n_periods + period[inside]
-    amount = dataset.sales["amount"].to_numpy(dtype=np.float64)[inside]
-    totals = np.bincount(cell, weights=amount, minlength=ids.size * n_periods)
+    totals = np.bincount(cell, weights=amount[inside], minlength=ids.size * n_periods)
     return pd.DataFrame(
         {
             "manager": np.repeat(ids, n_periods),

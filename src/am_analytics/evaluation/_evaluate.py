@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .._engines import is_dask_frame, sales_date_range
 from .._processes import Forked, can_fork, resolve_jobs
 from ..dataset import Dataset
 from ..errors import MissingTableWarning, NonFiniteValueWarning
@@ -71,8 +72,10 @@ def evaluate(
         Processes computing the sections side by side: ``None`` for this one
         alone, ``-1`` for one per core. On Linux the sections that need no
         other (ratings, goals, segments, training, development) are computed in
-        forked processes, ``n_jobs`` at a time; elsewhere, and with one job,
-        one after another. The frames are the same either way.
+        forked processes, ``n_jobs`` at a time; elsewhere, with one job, and
+        with Dask sales (whose cluster runs the work side by side, through a
+        client a forked process could not share), one after another. The
+        frames are the same either way.
 
     Returns
     -------
@@ -165,7 +168,9 @@ def evaluate(
         overrides = read_overrides(config.overrides)
     run = Run(dataset, quarter, quarter - 1, day, config, overrides)
     jobs = resolve_jobs(n_jobs)  # checked on every platform, as write() does
-    done = _run_stages(STAGES, run, jobs=jobs if can_fork() else 1, progress=progress)
+    if not can_fork() or is_dask_frame(dataset.sales):
+        jobs = 1
+    done = _run_stages(STAGES, run, jobs=jobs, progress=progress)
     sections = tuple(done[stage.name][0] for stage in STAGES)
     timings = {stage.name: done[stage.name][1] for stage in STAGES}
     return Evaluation(quarter, quarter - 1, day, sections, timings, config)
@@ -185,7 +190,8 @@ def default_period(as_of: DateLike) -> pd.Period:
 
 def _last_sale_day(dataset: Dataset) -> pd.Timestamp:
     """The default ``as_of``: the day of the last sale."""
-    return parse_as_of(dataset.sales["order_date"].max())
+    dates = sales_date_range(dataset.sales)
+    return parse_as_of(dates[1] if dates is not None else None)
 
 
 def _run_stages(

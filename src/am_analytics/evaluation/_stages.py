@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import development, feedback, goals, ratings
+from .._engines import sales_date_range
 from ..dataset import Dataset
 from ..errors import EmptyPeriodError, MissingTableWarning
 from ..periods import period_window
@@ -358,7 +359,8 @@ def careers(run: Run) -> Frames:
 
 def _history_periods(run: Run) -> list[pd.Period]:
     """The quarters of score history: up to the evaluated one, none before the first sale."""
-    first = run.dataset.sales["order_date"].min().to_period(run.period.freqstr)
+    dates = sales_date_range(run.dataset.sales)
+    first = dates[0].to_period(run.period.freqstr) if dates is not None else run.period
     count = run.config.history_periods
     return [p for p in pd.period_range(end=run.period, periods=count) if p >= first]
 

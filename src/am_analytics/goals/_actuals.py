@@ -33,12 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from functools import cached_property
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
 
-from .._engines import gather_aggregates, is_dask_frame
+from .._engines import is_dask_frame, sales_date_range
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import MetricContext, get_metric
@@ -434,10 +434,8 @@ class OwnerCumulative:
     @cached_property
     def first_sale_day(self) -> pd.Timestamp:
         """The day of the earliest sale (NaT without sales), the sales in memory or on a cluster."""
-        first = self.dataset.sales["order_date"].min()
-        if is_dask_frame(self.dataset.sales):
-            (first,) = gather_aggregates(first)
-        return pd.Timestamp(first).normalize()
+        dates = sales_date_range(self.dataset.sales)
+        return dates[0].normalize() if dates is not None else cast(pd.Timestamp, pd.NaT)
 
     @property
     def n_owners(self) -> int:

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
 
 from .._checks import require_columns
 from .._deprecation import dataset_first
+from .._engines import sales_date_range
 from ..errors import ConfigError
 from ..metrics import Metric, MetricContext, get_metric
 from ..periods import Window
@@ -443,16 +444,19 @@ def _has_data(
 
 def _data_start(metric: Metric, dataset: Dataset) -> pd.Timestamp | None:
     """The first day of the month in which every dated table of ``metric`` has data."""
-    firsts = [
-        frame[TABLE_DATES[t]].min()
-        for t in metric.tables
-        if t in TABLE_DATES and (frame := getattr(dataset, t, None)) is not None
-    ]
-    if not firsts:
-        firsts = [dataset.sales["order_date"].min()]
+    dated = [t for t in metric.tables if t in TABLE_DATES and getattr(dataset, t) is not None]
+    firsts = [_first_date(dataset, table) for table in dated or ["sales"]]
     known = [pd.Timestamp(f) for f in firsts if pd.notna(f)]
     # data that start on 15 January cover the first quarter well enough; on 10 February, not
     return max(known).normalize().replace(day=1) if known else None
+
+
+def _first_date(dataset: Dataset, table: str) -> pd.Timestamp:
+    """The earliest date of ``table`` (NaT when empty); Dask sales give theirs from the cluster."""
+    if table == "sales":
+        dates = sales_date_range(dataset.sales)
+        return dates[0] if dates is not None else cast(pd.Timestamp, pd.NaT)
+    return pd.Timestamp(dataset.table(table)[TABLE_DATES[table]].min())
 
 
 def _window_values(

@@ -34,7 +34,7 @@ from ._goals import GOAL_ATTAINMENT
 from ._ratings import RATING_METRIC
 from ._registry import Metric, get_metric, list_metrics, register_metric
 from ._sales import SALES_METRICS
-from ._table import manager_metrics
+from ._table import credited_sales, manager_metrics
 
 # Not public API: what the domains (and tests) build metrics from.
 from .._metric_names import RATING_PREFIX as RATING_PREFIX  # isort: skip
@@ -46,6 +46,7 @@ from ._registry import IntArray as IntArray  # isort: skip
 __all__ = [
     "Metric",
     "MetricContext",
+    "credited_sales",
     "get_metric",
     "list_metrics",
     "manager_metrics",

@@ -81,6 +81,10 @@ class MetricContext:
         """The period's sales columns."""
         return self.sales_in(self.window)
 
+    def sales_rows(self) -> FloatArray:
+        """Sales rows (orders and refunds) credited to each manager in the period."""
+        return self.per_manager(self.sales["manager"])
+
     def sales_total(self, window: Window) -> FloatArray:
         """Net sales per manager in ``window``."""
         sales = self.sales_in(window)

@@ -21,14 +21,14 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from .._engines import client_partitioned, gather_aggregates
+from .._engines import NS_PER_DAY, client_partitioned, daily_net_sales, gather_aggregates
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..periods import DateLike, PeriodLike, Window, period_window, to_period
 from ._context import MetricContext
 from ._registry import FloatArray, IntArray, Metric, get_metric
 from ._sales import SALES_METRICS, _active_clients, _new_clients, _order_count, _sales_amount
-from ._table import _metric_table, _requested
+from ._table import _in_scope, _metric_table, _requested
 
 __all__ = [
     "ClusterMetricContext",
@@ -53,16 +53,8 @@ _COMPONENTS: Final = (
     "last_year_sales",
     "sales_rows",
 )
-_NS_PER_DAY: Final = 86_400 * 10**9
 _PAIRS_META: Final = pd.DataFrame(
     {"window": pd.Series([], dtype=np.int64), "pair": pd.Series([], dtype=np.int64)}
-)
-_DAILY_META: Final = pd.DataFrame(
-    {
-        "manager": pd.Series([], dtype=np.int64),
-        "day": pd.Series([], dtype=np.int64),
-        "net_sales": pd.Series([], dtype=np.float64),
-    }
 )
 
 
@@ -171,10 +163,7 @@ def gather_sales_sums(
             )
         )
     if needs.daily:
-        rows = sales[list(_LEDGER_COLUMNS)]
-        rows = rows[rows["order_date"] < last_end]
-        per_partition = rows.map_partitions(_partition_daily, meta=_DAILY_META)
-        wanted.append(per_partition.groupby(["manager", "day"])["net_sales"].sum().reset_index())
+        wanted.append(daily_net_sales(sales[sales["order_date"] < last_end]))
     gathered = gather_aggregates(*wanted)
     components: pd.DataFrame = gathered[0]
     pairs: pd.DataFrame | None = gathered[1] if needs.pairs else None
@@ -239,12 +228,14 @@ class ClusterMetricContext(MetricContext):
         if daily is None or not whole_days or window.end > self.window.end:
             raise self._rows_needed()
         day = daily["day"].to_numpy()
-        inside = (day >= window.start.value // _NS_PER_DAY) & (
-            day < window.end.value // _NS_PER_DAY
-        )
+        inside = (day >= window.start.value // NS_PER_DAY) & (day < window.end.value // NS_PER_DAY)
         return self.per_manager(
             daily["manager"].to_numpy()[inside], daily["net_sales"].to_numpy()[inside]
         )
+
+    def sales_rows(self) -> FloatArray:
+        """Sales rows per manager in the period, from the cluster's sums."""
+        return self.sums.components["sales_rows"].to_numpy()
 
     @cached_property
     def _sales(self) -> dict[str, np.ndarray]:
@@ -278,15 +269,6 @@ class ClusterMetricContext(MetricContext):
             "cluster when the sales table is a Dask DataFrame; compute it with the pandas "
             "engine (load without engine='dask') or leave it out of metrics="
         )
-
-
-def _in_scope(ctx: ClusterMetricContext) -> np.ndarray:
-    """Managers evaluated in the period, as :func:`manager_metrics` chooses them."""
-    managers = ctx.dataset.managers
-    hired = managers["hire_date"].isna() | (managers["hire_date"] < ctx.window.end)
-    current = (managers["status"] != "left") & hired
-    sold = ctx.sums.components["sales_rows"].to_numpy() > 0
-    return current.to_numpy() | sold
 
 
 def _summed(
@@ -364,15 +346,3 @@ def _partition_pairs(
         for number, (period, window) in enumerate(windows)
     ]
     return pd.concat(parts, ignore_index=True).astype(_PAIRS_META.dtypes.to_dict())
-
-
-def _partition_daily(sales: pd.DataFrame) -> pd.DataFrame:
-    """One partition's net sales per manager row and day."""
-    rows = pd.DataFrame(
-        {
-            "manager": sales["manager_id"].cat.codes.to_numpy().astype(np.int64),
-            "day": sales["order_date"].to_numpy().view(np.int64) // _NS_PER_DAY,
-            "net_sales": sales["amount"].to_numpy(dtype=np.float64),
-        }
-    )
-    return rows.groupby(["manager", "day"], sort=False)["net_sales"].sum().reset_index()

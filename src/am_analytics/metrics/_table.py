@@ -86,6 +86,47 @@ def manager_metrics(
     return _metric_table(dataset, requested, lambda metric: metric.compute(ctx), _in_scope(ctx))
 
 
+def credited_sales(
+    dataset: Dataset, *, period: PeriodLike, as_of: DateLike | None = None
+) -> pd.Series:
+    """How many sales rows (orders and refunds) are credited to each manager in ``period``.
+
+    Who sold at all in a period, for the sales in memory or on a Dask cluster
+    (where only the per-manager counts come back).
+
+    Parameters
+    ----------
+    dataset
+        A validated :class:`~am_analytics.Dataset`; its sales may be a Dask DataFrame.
+    period, as_of
+        As in :func:`manager_metrics`.
+
+    Returns
+    -------
+    pandas.Series
+        ``sales_rows`` per manager of the managers table, in its order, indexed by
+        ``manager_id``.
+
+    Examples
+    --------
+    >>> from am_analytics import load_sample
+    >>> rows = credited_sales(load_sample(), period="2026Q3")
+    >>> bool(rows.sum() > 0), rows.index.name
+    (True, 'manager_id')
+    """
+    quarter = to_period(period)
+    window = period_window(quarter, as_of=as_of if as_of is not None else dataset.as_of)
+    if is_dask_frame(dataset.sales):
+        from ._distributed import ClusterMetricContext, SumsNeeded, gather_sales_sums
+
+        (sums,) = gather_sales_sums(dataset, [(quarter, window)], SumsNeeded())
+        ctx: MetricContext = ClusterMetricContext(dataset, quarter, window, sums=sums)
+    else:
+        ctx = MetricContext(dataset, quarter, window)
+    ids = pd.Index(dataset.managers["manager_id"].to_numpy(), name="manager_id")
+    return pd.Series(ctx.sales_rows().astype(np.int64), index=ids, name="sales_rows")
+
+
 def _metric_table(
     dataset: Dataset,
     requested: list[tuple[str, Metric]],
@@ -193,5 +234,4 @@ def _in_scope(ctx: MetricContext) -> np.ndarray:
     managers = ctx.dataset.managers
     hired = managers["hire_date"].isna() | (managers["hire_date"] < ctx.window.end)
     current = (managers["status"] != "left") & hired
-    sold = ctx.per_manager(ctx.sales["manager"]) > 0
-    return current.to_numpy() | sold
+    return current.to_numpy() | (ctx.sales_rows() > 0)

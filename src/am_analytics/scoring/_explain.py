@@ -76,6 +76,9 @@ def strongest_effects(fitted: FittedScorecard, scored: pd.DataFrame) -> pd.DataF
     for column, pick, sign in (("lifted_by", np.argmax, 1), ("held_back_by", np.argmin, -1)):
         best = pick(filled, axis=1) if effects.size else np.zeros(len(scored), dtype=int)
         value = filled[np.arange(len(scored)), best] if effects.size else np.zeros(len(scored))
+        # rounded to 9 decimals before the text's one: sums added in another order (on a
+        # Dask cluster) then give the same text at a tie such as 6.25
+        value = np.round(value, 9)
         text = [f"{labels[j]} ({v:+.1f})" for j, v in zip(best, value, strict=True)]
         out[column] = np.where(sign * value > 0.05, np.array(text, dtype=object), "")
     return pd.DataFrame(out, index=scored.index)

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from .._deprecation import keyword_only_since
+from .._engines import sales_date_range
 from ..dataset import Dataset
 from ..errors import EmptyPeriodError, MissingTableWarning
-from ..metrics import MetricContext, get_metric, manager_metrics
+from ..metrics import credited_sales, get_metric, manager_metrics
 from ..periods import DateLike, PeriodLike, period_window, to_period
 from ._explain import strongest_effects
 from ._fitted import FittedScorecard
@@ -165,17 +166,13 @@ def _sales_per_manager(
     """Sales (orders and refunds) per manager in the period; raises when there are none."""
     quarter = to_period(period)
     window = period_window(quarter, as_of=as_of if as_of is not None else dataset.as_of)
-    context = MetricContext(dataset, quarter, window)
-    # only the manager and date columns: the metrics gather the period's rows themselves
-    sales = dataset.sales
-    in_period = context.in_window(sales["order_date"].to_numpy().view(np.int64), window)
-    counts = context.per_manager(sales["manager_id"].cat.codes.to_numpy()[in_period])
+    counts = credited_sales(dataset, period=quarter, as_of=as_of)
     if not counts.any():
-        dates = dataset.sales["order_date"]
-        first, last = (dates.min(), dates.max()) if len(dates) else (None, None)
+        dates = sales_date_range(dataset.sales)
+        first, last = dates if dates is not None else (None, None)
         covered = (
             f"the sales run from {first:%Y-%m-%d} to {last:%Y-%m-%d}"
-            if first is not None
+            if dates is not None
             else "the sales table is empty"
         )
         raise EmptyPeriodError(
@@ -186,7 +183,7 @@ def _sales_per_manager(
             first_date=first,
             last_date=last,
         )
-    return pd.Series(counts, index=dataset.managers["manager_id"].to_numpy())
+    return counts
 
 
 def _notes(table: pd.DataFrame, period: PeriodLike) -> np.ndarray:
