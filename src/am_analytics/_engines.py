@@ -28,6 +28,7 @@ import pandas as pd
 from .errors import ConfigError
 
 __all__ = [
+    "check_known_categories",
     "client_partitioned",
     "daily_net_sales",
     "gather_aggregates",
@@ -129,7 +130,7 @@ def client_partitioned(sales: Any, columns: Sequence[str]) -> Any:
     from each partition alone and add up across partitions.
     """
     import_dask()
-    _check_known_categories(sales, ("client_id", "manager_id"))
+    check_known_categories(sales, ("client_id", "manager_id"))
     wanted = list(dict.fromkeys(["client_id", *columns]))
     # the integer codes hash the same on every worker, whatever the id strings
     keyed = sales[wanted].assign(_client_code=sales["client_id"].cat.codes)
@@ -152,7 +153,7 @@ def daily_net_sales(sales: Any) -> Any:
     >>> bool(abs(daily["net_sales"].sum() - sales["amount"].sum()) < 1e-6)
     True
     """
-    _check_known_categories(sales, ("manager_id",))
+    check_known_categories(sales, ("manager_id",))
     per_partition = sales[["manager_id", "order_date", "amount"]].map_partitions(
         _partition_daily, meta=_DAILY_META
     )
@@ -181,8 +182,11 @@ def gather_aggregates(*aggregates: Any) -> tuple[Any, ...]:
     return tuple(dask.compute(*aggregates))
 
 
-def _check_known_categories(sales: Any, columns: Sequence[str]) -> None:
-    """The id columns are categoricals whose categories are known (so codes mean table rows)."""
+def check_known_categories(sales: Any, columns: Sequence[str]) -> None:
+    """The id columns are categoricals whose categories are known (so codes mean table rows).
+
+    Raises a ConfigError naming the fix otherwise.
+    """
     for column in columns:
         if column not in sales.columns:
             continue

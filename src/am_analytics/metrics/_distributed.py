@@ -1,14 +1,15 @@
 """:func:`manager_metrics` of a dataset whose sales are a Dask DataFrame, on its cluster.
 
-The sales metrics are ratios of sums that add up over disjoint sets of
-clients: net sales, orders, order amounts, distinct clients, new clients,
-retained and previous clients, last year's sales. The sales are shuffled on the
-cluster until each client's rows sit in one partition; on every partition the
-pandas :class:`MetricContext` and the pandas metric functions compute those
-sums per managers-table row; the partitions' sums are added up in a tree on the
-cluster, and only that one per-manager frame comes back. The ratios are then
-taken as the pandas metrics take them. Metrics over the other tables run on
-the driver as they do with pandas sales.
+The sales metrics are ratios of per-manager sums and counts. The sums (net
+sales, orders, order amounts, last year's sales) add up over any split of the
+sales. The counts of distinct clients (active, new, retained and previous
+clients) come from sets of manager-client pairs: each partition sends its
+distinct pairs per window, and for new clients the pairs of each client's
+first day with an order; the sets are merged in a tree on the cluster (no
+shuffle of the sales rows), and the last merge counts them per manager. Only
+the per-manager frame comes back. The ratios are then taken as the pandas
+metrics take them. Metrics over the other tables run on the driver as they do
+with pandas sales.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from .._engines import NS_PER_DAY, client_partitioned, daily_net_sales, gather_aggregates
+from .._engines import NS_PER_DAY, check_known_categories, daily_net_sales, gather_aggregates
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..periods import DateLike, PeriodLike, Window, period_window, to_period
 from ._context import MetricContext
 from ._registry import FloatArray, IntArray, Metric, get_metric
-from ._sales import SALES_METRICS, _active_clients, _new_clients, _order_count, _sales_amount
+from ._sales import SALES_METRICS, _order_count, _sales_amount
 from ._table import _in_scope, _metric_table, _requested
 
 __all__ = [
@@ -41,20 +42,16 @@ __all__ = [
 #: The sales metrics computed from the cluster's per-manager sums.
 _SALES_METRIC_NAMES: Final = frozenset(metric.name for metric in SALES_METRICS)
 _LEDGER_COLUMNS: Final = ("client_id", "manager_id", "order_date", "amount")
-#: The per-manager sums one pass over client-complete partitions gives.
-_COMPONENTS: Final = (
-    "sales_amount",
-    "order_count",
-    "order_amount",
-    "active_clients",
-    "new_clients",
-    "retained_clients",
-    "previous_clients",
-    "last_year_sales",
-    "sales_rows",
-)
-_PAIRS_META: Final = pd.DataFrame(
-    {"window": pd.Series([], dtype=np.int64), "pair": pd.Series([], dtype=np.int64)}
+#: The per-manager sums, which add up over any split of the sales.
+_SUMS: Final = ("sales_amount", "order_count", "order_amount", "last_year_sales", "sales_rows")
+#: The per-manager counts of distinct clients, from the merged sets of client pairs.
+_CLIENT_COUNTS: Final = ("active_clients", "new_clients", "retained_clients", "previous_clients")
+_COMPONENTS: Final = (*_SUMS, *_CLIENT_COUNTS)
+#: The kinds of rows of a client-pair set: a window's pairs with an order, the pairs of
+#: the period before it, and (for every window) the pairs of each client's first day.
+_ACTIVE, _PREVIOUS, _FIRST_DAY = 0, 1, 2
+_PAIR_SET_META: Final = pd.DataFrame(
+    {column: pd.Series([], dtype=np.int64) for column in ("kind", "window", "pair", "time")}
 )
 
 
@@ -150,23 +147,33 @@ def gather_sales_sums(
     """
     managers = dataset.managers[["manager_id"]]
     sales: Any = dataset.sales  # a Dask DataFrame, which the annotation does not name
+    check_known_categories(sales, ("client_id", "manager_id"))
+    n_clients = len(sales["client_id"].cat.categories)
     last_end = max(window.end for _, window in windows)
-    ledger = client_partitioned(sales, _LEDGER_COLUMNS)
     # nothing after the last window counts (earlier rows decide new and retained clients)
+    ledger = sales[list(_LEDGER_COLUMNS)]
     ledger = ledger[ledger["order_date"] < last_end]
-    one_pass = partial(_partition_components, managers=managers, windows=tuple(windows))
-    wanted: list[Any] = [_summed(ledger, one_pass, _COMPONENTS)]
+    windows = tuple(windows)
+    sums = partial(_partition_sums, managers=managers, windows=windows)
+    pair_sets = partial(_partition_pair_sets, managers=managers, windows=windows)
+    merge = partial(_merged_pair_sets, n_clients=n_clients)
+    counts = partial(_client_counts, windows=windows, n_managers=len(managers), n_clients=n_clients)
+    wanted: list[Any] = [
+        _summed(ledger, sums, _SUMS),
+        ledger.reduction(
+            chunk=pair_sets, combine=merge, aggregate=counts, meta=_float_frame(_CLIENT_COUNTS)
+        ),
+    ]
     if needs.pairs:
+        active = partial(_active_pairs, n_clients=n_clients)
         wanted.append(
-            ledger.map_partitions(
-                _partition_pairs, managers=managers, windows=tuple(windows), meta=_PAIRS_META
-            )
+            ledger.reduction(chunk=pair_sets, combine=merge, aggregate=active, meta=_PAIR_SET_META)
         )
     if needs.daily:
-        wanted.append(daily_net_sales(sales[sales["order_date"] < last_end]))
+        wanted.append(daily_net_sales(ledger))
     gathered = gather_aggregates(*wanted)
-    components: pd.DataFrame = gathered[0]
-    pairs: pd.DataFrame | None = gathered[1] if needs.pairs else None
+    components = pd.concat(gathered[:2], axis=1)[list(_COMPONENTS)]
+    pairs: pd.DataFrame | None = gathered[2] if needs.pairs else None
     daily: pd.DataFrame | None = gathered[-1] if needs.daily else None
     out = []
     for number in range(len(windows)):
@@ -275,8 +282,14 @@ def _summed(
     sales: Any, one_pass: Callable[[pd.DataFrame], pd.DataFrame], columns: Sequence[str]
 ) -> Any:
     """A tree reduction on the cluster: ``one_pass`` per partition, the per-manager sums added."""
-    meta = pd.DataFrame({column: pd.Series([], dtype=np.float64) for column in columns})
-    return sales.reduction(chunk=one_pass, combine=_add_up, aggregate=_add_up, meta=meta)
+    return sales.reduction(
+        chunk=one_pass, combine=_add_up, aggregate=_add_up, meta=_float_frame(columns)
+    )
+
+
+def _float_frame(columns: Sequence[str]) -> pd.DataFrame:
+    """An empty frame of float ``columns``: the meta of a per-manager reduction."""
+    return pd.DataFrame({column: pd.Series([], dtype=np.float64) for column in columns})
 
 
 def _add_up(per_manager: pd.DataFrame) -> pd.DataFrame:
@@ -292,57 +305,130 @@ def _partition_context(
     return MetricContext(dataset, period, window)
 
 
-def _partition_components(
+def _partition_sums(
     sales: pd.DataFrame,
     *,
     managers: pd.DataFrame,
     windows: tuple[tuple[pd.Period, Window], ...],
 ) -> pd.DataFrame:
-    """The :data:`_COMPONENTS` of one client-complete partition, per window and manager row."""
-    parts = [
-        _window_components(_partition_context(sales, managers, period, window))
-        for period, window in windows
-    ]
-    return pd.concat(parts, keys=range(len(parts)))
-
-
-def _window_components(ctx: MetricContext) -> pd.DataFrame:
-    """The :data:`_COMPONENTS` of one partition's context, one row per manager row."""
-    rows = ctx.sales
-    orders = rows["amount"] >= 0
-    # client_retention's counts, before its ratio (see metrics._sales._client_retention)
-    previous = ctx.client_pairs(ctx.sales_in(ctx.previous_window))
-    retained = pd.Index(ctx.active_pairs).get_indexer(pd.Index(previous)) >= 0
-    previous_managers = ctx.pair_managers(previous)
-    return pd.DataFrame(
-        {
+    """The :data:`_SUMS` of one partition, per window and manager row."""
+    parts = []
+    for period, window in windows:
+        ctx = _partition_context(sales, managers, period, window)
+        rows = ctx.sales
+        orders = rows["amount"] >= 0
+        sums = {
             "sales_amount": _sales_amount(ctx),
             "order_count": _order_count(ctx),
             "order_amount": ctx.per_manager(rows["manager"][orders], rows["amount"][orders]),
-            "active_clients": _active_clients(ctx),
-            "new_clients": _new_clients(ctx),
-            "retained_clients": ctx.per_manager(previous_managers[retained]),
-            "previous_clients": ctx.per_manager(previous_managers),
             "last_year_sales": ctx.sales_total(ctx.window.shift_years(-1)),
-            "sales_rows": ctx.per_manager(rows["manager"]),
+            "sales_rows": ctx.sales_rows(),
+        }
+        parts.append(pd.DataFrame(sums))
+    return pd.concat(parts, keys=range(len(parts)))
+
+
+def _partition_pair_sets(
+    sales: pd.DataFrame,
+    *,
+    managers: pd.DataFrame,
+    windows: tuple[tuple[pd.Period, Window], ...],
+) -> pd.DataFrame:
+    """One partition's client-pair sets (``manager * n_clients + client``).
+
+    Per window: the distinct pairs with an order in it (:data:`_ACTIVE`) and in
+    the period before it (:data:`_PREVIOUS`); for all windows: the pairs with an
+    order on the client's first day with one in this partition
+    (:data:`_FIRST_DAY`), with their earliest time that day.
+    """
+    parts = []
+    for number, (period, window) in enumerate(windows):
+        ctx = _partition_context(sales, managers, period, window)
+        previous = ctx.client_pairs(ctx.sales_in(ctx.previous_window))
+        parts.append(_pair_rows(_ACTIVE, number, ctx.active_pairs))
+        parts.append(_pair_rows(_PREVIOUS, number, previous))
+    rows = ctx._sales  # every row of the partition: the first days look before the windows
+    orders = rows["amount"] >= 0
+    pairs = rows["manager"][orders].astype(np.int64) * ctx._n_clients + rows["client"][orders]
+    parts.append(_pair_rows(_FIRST_DAY, -1, pairs, rows["time"][orders]))
+    return _merged_pair_sets(pd.concat(parts, ignore_index=True), n_clients=ctx._n_clients)
+
+
+def _pair_rows(
+    kind: int, window: int, pairs: IntArray, times: IntArray | None = None
+) -> pd.DataFrame:
+    """Rows of a client-pair set."""
+    return pd.DataFrame(
+        {
+            "kind": np.full(len(pairs), kind, dtype=np.int64),
+            "window": np.full(len(pairs), window, dtype=np.int64),
+            "pair": pairs.astype(np.int64),
+            "time": np.zeros(len(pairs), dtype=np.int64) if times is None else times,
         }
     )
 
 
-def _partition_pairs(
-    sales: pd.DataFrame,
+def _merged_pair_sets(sets: pd.DataFrame, *, n_clients: int) -> pd.DataFrame:
+    """Client-pair sets of several partitions (stacked) as one.
+
+    The window sets are united. Of the first-day pairs, only those on their
+    client's earliest day stay (a partition whose first day for the client is
+    later had no order on the earliest one), each with its earliest time.
+    """
+    first_day = sets["kind"].to_numpy() == _FIRST_DAY
+    united = sets[~first_day].drop_duplicates(["kind", "window", "pair"])
+    entries = sets[first_day]
+    client = entries["pair"].to_numpy() % n_clients  # a floor modulo: right for manager -1 too
+    day = entries["time"].to_numpy() // NS_PER_DAY
+    earliest = pd.Series(day).groupby(client).transform("min").to_numpy()
+    on_first_day = entries[day == earliest]
+    first = on_first_day.groupby(["kind", "window", "pair"], as_index=False)["time"].min()
+    return pd.concat([united, first], ignore_index=True)
+
+
+def _client_counts(
+    sets: pd.DataFrame,
     *,
-    managers: pd.DataFrame,
     windows: tuple[tuple[pd.Period, Window], ...],
+    n_managers: int,
+    n_clients: int,
 ) -> pd.DataFrame:
-    """The distinct manager-client pairs with an order in each window, of one partition."""
-    parts = [
-        pd.DataFrame(
-            {
-                "window": number,
-                "pair": _partition_context(sales, managers, period, window).active_pairs,
-            }
-        )
-        for number, (period, window) in enumerate(windows)
-    ]
-    return pd.concat(parts, ignore_index=True).astype(_PAIRS_META.dtypes.to_dict())
+    """The :data:`_CLIENT_COUNTS` per window and manager row, from the partitions' pair sets.
+
+    As the pandas metrics count them (:mod:`~am_analytics.metrics._sales`): a
+    client is new in a window when its first order is in it, for each manager
+    credited with an order on that first day before the window's end.
+    """
+    merged = _merged_pair_sets(sets, n_clients=n_clients)
+    kind, number = merged["kind"].to_numpy(), merged["window"].to_numpy()
+    pair, time = merged["pair"].to_numpy(), merged["time"].to_numpy()
+    first_pair, first_time = pair[kind == _FIRST_DAY], time[kind == _FIRST_DAY]
+    client = first_pair % n_clients
+    client_first = pd.Series(first_time).groupby(client).transform("min").to_numpy()
+
+    def per_manager(pairs: IntArray) -> FloatArray:
+        managers = pairs // n_clients
+        managers = managers[(managers >= 0) & (managers < n_managers)]
+        return np.bincount(managers, minlength=n_managers).astype(np.float64)
+
+    parts = []
+    for w, (_, window) in enumerate(windows):
+        active = pair[(kind == _ACTIVE) & (number == w)]
+        previous = pair[(kind == _PREVIOUS) & (number == w)]
+        start, end = window.start.value, window.end.value
+        new = (client_first >= start) & (client_first < end) & (first_time < end)
+        counts = {
+            "active_clients": per_manager(active),
+            "new_clients": per_manager(first_pair[new]),
+            "retained_clients": per_manager(previous[np.isin(previous, active)]),
+            "previous_clients": per_manager(previous),
+        }
+        parts.append(pd.DataFrame(counts))
+    return pd.concat(parts, keys=range(len(parts)))
+
+
+def _active_pairs(sets: pd.DataFrame, *, n_clients: int) -> pd.DataFrame:
+    """Each window's distinct pairs with an order, from the partitions' pair sets."""
+    merged = _merged_pair_sets(sets, n_clients=n_clients)
+    active = merged[merged["kind"].to_numpy() == _ACTIVE]
+    return active.sort_values(["window", "pair"], ignore_index=True)
