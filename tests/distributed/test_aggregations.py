@@ -207,6 +207,40 @@ def test_only_aggregates_reach_the_driver(
     _assert_only_aggregates(gathered, data)
 
 
+def test_new_clients_split_over_partitions_known_answer(dask_client: Any) -> None:
+    """A client's first day split over two partitions: every manager of that day counts it.
+
+    C1's first order is on 2 July: M1 at 10:00 (partition A), M2 at 09:00
+    (partition B); M3's order on 3 July (A) is not on the first day, and a
+    refund on 1 July (B) is not an order. C2 ordered in June (B), so it is not
+    new in the third quarter though M3 sells to it in July (A).
+    """
+    managers = pd.DataFrame({"manager_id": ["M1", "M2", "M3"], "name": ["a", "b", "c"]})
+    clients = pd.DataFrame({"client_id": ["C1", "C2"], "manager_id": ["M1", "M3"]})
+    rows = [
+        ("S1", "C1", "M1", "2026-07-02 10:00", 100.0),
+        ("S2", "C1", "M3", "2026-07-03", 50.0),
+        ("S3", "C2", "M3", "2026-07-04", 20.0),
+        ("S4", "C1", "M2", "2026-07-02 09:00", 80.0),
+        ("S5", "C1", "M3", "2026-07-01", -10.0),
+        ("S6", "C2", "M3", "2026-06-20", 30.0),
+    ]
+    columns = ["order_id", "client_id", "manager_id", "order_date", "amount"]
+    sales = pd.DataFrame(rows, columns=columns).assign(
+        order_date=lambda f: pd.to_datetime(f["order_date"], format="ISO8601")
+    )
+    data = am_analytics.from_frames(managers=managers, clients=clients, sales=sales)
+    split = dd.concat(
+        [dd.from_pandas(part, npartitions=1) for part in (data.sales.iloc[:3], data.sales.iloc[3:])]
+    )
+    on_cluster = dataclasses.replace(data, sales=split)
+    names = ["new_clients", "active_clients", "client_retention"]
+    got = manager_metrics(on_cluster, period="2026Q3", metrics=names)
+    assert got["new_clients"].tolist() == [1.0, 1.0, 0.0]
+    assert got["active_clients"].tolist() == [1.0, 1.0, 2.0]
+    pd.testing.assert_frame_equal(got, manager_metrics(data, period="2026Q3", metrics=names))
+
+
 @pytest.fixture(scope="module")
 def validated() -> Dataset:
     """The planted organisation as the evaluation reads it: orphan sales rejected."""
