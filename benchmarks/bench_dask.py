@@ -23,6 +23,7 @@ Usage::
     python benchmarks/bench_dask.py                    # the three configurations, 10M rows
     python benchmarks/bench_dask.py --configs dask-1gb --millions 1
     python benchmarks/bench_dask.py --configs pandas,dask-1gb --aggregations manager_metrics
+    python benchmarks/bench_dask.py --configs pandas,dask --millions 1 --aggregations evaluate
 
 Each stage is one function (``load_pandas``, ``load_dask``, ``aggregate``) so
 ``benchmarks/run.py`` can import them.
@@ -101,12 +102,14 @@ def load_dask(folder: Path, *, persist: bool = True) -> Any:
 
 
 def aggregate(data: Any, name: str) -> Any:
-    """One aggregation of the sales: manager_metrics, client_features or rfm_summary."""
+    """One stage over the sales: manager_metrics, client_features, rfm_summary or evaluate."""
     import am_analytics
     from am_analytics.segments import client_features, rfm_summary
 
     if name == "manager_metrics":
         return am_analytics.manager_metrics(data, period=PERIOD, as_of=AS_OF)
+    if name == "evaluate":  # every section the tables allow, one process (as the CLI with dask)
+        return am_analytics.evaluate(data, period=PERIOD, as_of=AS_OF)
     function = client_features if name == "client_features" else rfm_summary
     return function(data.sales, as_of=AS_OF)
 

@@ -13,6 +13,7 @@ results come back. This module is the one place that imports dask, so that
 * :func:`daily_net_sales` sums the sales per credited manager and day on the cluster;
 * :func:`gather_aggregates` is the only call that brings results to the driver;
 * :func:`sales_date_range` gives the first and last sale date of either engine;
+* :func:`check_known_categories` refuses id columns whose codes mean nothing;
 * :func:`require_pandas_sales` stops a pandas-only function early.
 """
 
@@ -39,6 +40,7 @@ __all__ = [
 ]
 
 _EXTRA_HINT = "pip install 'am-analytics[dask]'"
+#: Nanoseconds in a day: dates as int64 nanoseconds, floor-divided, give days since 1970.
 NS_PER_DAY: Final = 86_400 * 10**9
 _DAILY_META: Final = pd.DataFrame(
     {

@@ -267,3 +267,24 @@ def test_migration_is_from_segment_clients_at_the_previous_period_end(
     pd.testing.assert_series_equal(
         slipped["previous_segment"], before.loc[slipped.index, "segment"], check_names=False
     )
+
+
+def test_sales_kept_as_orphans_are_evaluated_outside_the_books() -> None:
+    """Sales of an unknown client and an unknown manager, kept: every section is computed.
+
+    The unknown client is segmented (it has sales) but belongs to no manager's
+    book: the portfolios count the clients table's clients only.
+    """
+    tables = am_analytics.generate(n_managers=20, n_clients=500, seed=3)
+    sales = tables["sales"]
+    orphans = sales.iloc[[5, 6]].assign(
+        order_id=["X1", "X2"],
+        client_id=["C-GONE", sales["client_id"].iloc[6]],
+        manager_id=[sales["manager_id"].iloc[5], "M-GONE"],
+    )
+    tables["sales"] = pd.concat([sales, orphans], ignore_index=True)
+    data = am_analytics.from_frames(**tables, as_of="2026-11-15", on_orphans="keep")
+    frames = evaluate(data).frames()
+    assert "C-GONE" in frames["clients"].index
+    books = frames["portfolios"]
+    assert books["clients"].sum() == len(tables["clients"])

@@ -233,7 +233,10 @@ def client_segments(run: Run) -> Frames:
         "segment_migration": moves.counts,
         "segment_migration_rates": moves.rates,
         "slipping_clients": slipping_clients(before, clients),
-        "portfolios": segments.portfolio(clients, clients=run.dataset.clients),
+        # clients of sales kept as orphans (not in the clients table) have no owner's book
+        "portfolios": segments.portfolio(
+            clients[clients["manager_id"].notna()], clients=run.dataset.clients
+        ),
     }
 
 
