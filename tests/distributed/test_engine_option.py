@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 import am_analytics
@@ -28,6 +29,32 @@ def _folders(root: Path) -> tuple[Path, Path]:
         path.parent.mkdir(parents=True)
         part.to_parquet(path, index=False)
     return by_month, single
+
+
+def test_score_on_a_local_cluster_of_its_own_equals_pandas(tmp_path, monkeypatch):
+    """score --engine dask alone starts a local cluster for the command: the pandas scores.
+
+    First in the module: no test cluster is running yet, so the command's own is used.
+    """
+    distributed = pytest.importorskip("distributed")
+    started = []
+
+    def recorded(*args, **kwargs):
+        started.append(kwargs)
+        return local_cluster(*args, **kwargs)
+
+    local_cluster = distributed.LocalCluster
+    monkeypatch.setattr(distributed, "LocalCluster", recorded)
+    by_month, single = _folders(tmp_path)
+    common = ["--period", "2026Q3", "--as-of", "2026-11-15"]
+    for folder, options in ((by_month, ["--engine", "dask"]), (single, [])):
+        out = ["--out", str(tmp_path / f"{folder.name}.csv")]
+        done = runner.invoke(app, ["score", str(folder), *common, *out, *options])
+        assert done.exit_code == 0, done.output
+    assert len(started) == 1 and started[0]["processes"]  # worker processes, sized by default
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "by_month.csv"), pd.read_csv(tmp_path / "single.csv"), rtol=1e-9
+    )
 
 
 def test_segments_on_a_running_scheduler_equal_pandas(tmp_path, dask_client):
