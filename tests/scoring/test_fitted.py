@@ -96,3 +96,63 @@ def test_a_large_frame_scores_each_row_as_a_small_one_does(normalization: str) -
     columns = [c for c in whole.columns if c.endswith(("_norm", "_contribution"))]
     columns += ["score", "population_percentile", "grade", "missing"]
     pd.testing.assert_frame_equal(whole[columns], pieces[columns], check_exact=True)
+
+
+def test_value_columns_share_no_changes_with_the_scored_frame() -> None:
+    """The value columns equal the frame's criteria (a float column read as it is, a count
+    converted, a capped one clipped), and a later change to either frame leaves the other."""
+    frame = pd.DataFrame(
+        {"sales_amount": [10.0, np.nan, 30.0], "active_clients": [1, 2, 3],
+         "csat_mean": [4.9, 2.0, 3.5]}
+    )  # fmt: skip
+    card = Scorecard(
+        [Criterion("sales_amount", weight=1), Criterion("active_clients", weight=1),
+         Criterion("csat_mean", weight=1, cap=4.5)]
+    )  # fmt: skip
+    scored = card.fit(frame).score(frame)
+    np.testing.assert_array_equal(scored["sales_amount_value"], [10.0, np.nan, 30.0])
+    np.testing.assert_array_equal(scored["active_clients_value"], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(scored["csat_mean_value"], [4.5, 2.0, 3.5])
+    scored.loc[0, "sales_amount_value"] = -1.0
+    assert frame.loc[0, "sales_amount"] == 10.0
+    frame.loc[2, "sales_amount"] = -2.0
+    assert scored.loc[2, "sales_amount_value"] == 30.0
+
+
+@pytest.mark.parametrize("n_rows", [1, 1000, 70_000])
+def test_contributions_equal_the_plain_formula(n_rows: int) -> None:
+    """Shares of weight × norm scaled to the score, block by block of rows, equal the
+    whole-column formula exactly (rows at zero everywhere share by weight alone)."""
+    from am_analytics.scoring._fitted import _contributions
+
+    rng = np.random.default_rng(n_rows)
+    norms = [rng.choice(np.r_[rng.random(10), 0.0, np.nan], n_rows) for _ in range(4)]
+    norms[0][: n_rows // 3] = 0.0
+    for norm in norms[1:]:
+        norm[: n_rows // 3] = np.where(np.isnan(norm[: n_rows // 3]), np.nan, 0.0)
+    weights = np.array([0.4, 0.3, 0.2, 0.1])
+    points = rng.random(n_rows) * 100
+    terms = [w * norm for w, norm in zip(weights, norms, strict=True)]
+    total = np.nansum(np.vstack(terms), axis=0)
+    flat = ~(total > 0)
+    for w, norm, term in zip(weights, norms, terms, strict=True):
+        term[flat] = np.where(np.isnan(norm[flat]), np.nan, w)
+    total[flat] = np.nansum(np.vstack([term[flat] for term in terms]), axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = [term * (points / total) for term in terms]
+    for got, want in zip(_contributions(norms, weights, points), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_grades_of_many_scores_follow_the_thresholds() -> None:
+    """Past one block of rows: the first grade whose threshold a score reaches (within
+    the tolerance), missing for a missing score."""
+    frame = pd.DataFrame({"sales_amount": np.arange(100.0)})
+    grading = Grading(bands=(("A", 80.0), ("B", 50.0), ("C", 0.0)))
+    fitted = Scorecard([Criterion("sales_amount", weight=1)], grading=grading).fit(frame)
+    scores = np.random.default_rng(3).choice(np.r_[np.arange(0.0, 100.0, 0.5), np.nan], 70_000)
+    expected = np.where(scores >= 80, "A", np.where(scores >= 50, "B", "C")).astype(object)
+    expected[np.isnan(scores)] = np.nan
+    got = np.asarray(fitted.grades(scores), dtype=object)
+    assert pd.isna(got).tolist() == pd.isna(expected).tolist()
+    assert (got[~np.isnan(scores)] == expected[~np.isnan(scores)]).all()

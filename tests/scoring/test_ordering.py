@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import rankdata
 
 from am_analytics.scoring._ordering import (
     ascending_order,
@@ -137,3 +138,60 @@ def test_population_percentiles_without_a_population_are_missing(
     """No population kept (JSON from before) or an empty one: NaN for every point."""
     got = population_percentiles(np.array([1.0, 2.0]), population, tolerance=1e-9)
     assert np.isnan(got).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 32), st.integers(4097, 9000), st.integers(-(2**40), 2**40), SEEDS)
+def test_rank_lookup_of_a_few_counts_equals_numpy_interp(
+    n_grid: int, n_rows: int, low: int, seed: int
+) -> None:
+    """A short grid of whole numbers (a count with few values) is read from its table too,
+    and gives np.interp's floats exactly, NaN and values between or outside included."""
+    rng = np.random.default_rng(seed)
+    grid = np.unique(float(low) + rng.integers(0, 3 * n_grid, n_grid)).astype(np.float64)
+    percentiles = np.sort(rng.random(len(grid)))
+    pool = np.r_[grid, grid + 0.25, grid[0] - 3, grid[-1] + 2, np.nan]
+    x = rng.choice(pool, n_rows)
+    expected = np.interp(x, grid, percentiles, 0.0, 1.0)
+    np.testing.assert_array_equal(interpolate_ranks(x, grid, percentiles), expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 20_000), st.sampled_from([0.0, 0.05]), st.booleans(), SEEDS)
+def test_rank_and_percentile_equal_scipy_max_ranks(
+    n_rows: int, nan_share: float, distinct: bool, seed: int
+) -> None:
+    """Against scipy's ranks with ties at their highest position: rank = n + 1 - that,
+    percentile = 100 × that / n, on all-distinct scores and on tied ones, with or without NaN."""
+    rng = np.random.default_rng(seed)
+    points = rng.random(n_rows) * 100 if distinct else rng.integers(0, 50, n_rows) / 2
+    points[rng.random(n_rows) < nan_share] = np.nan
+    scored = ~np.isnan(points)
+    at_most = rankdata(points[scored], method="max").astype(np.int64)
+    expected_rank = np.full(n_rows, np.nan)
+    expected_percentile = np.full(n_rows, np.nan)
+    expected_rank[scored] = scored.sum() + 1 - at_most
+    expected_percentile[scored] = 100 * at_most / max(scored.sum(), 1)
+    rank, percentile = rank_and_percentile(points)
+    np.testing.assert_array_equal(rank, expected_rank)
+    np.testing.assert_array_equal(percentile, expected_percentile)
+
+
+@pytest.mark.parametrize("n_rows", [65_535, 65_536, 200_001])
+def test_ascending_order_of_many_rows_is_numpys_stable_argsort(n_rows: int) -> None:
+    """Past one block of packed keys: for well-separated values with ties (and NaN last),
+    the order is numpy's stable argsort exactly."""
+    rng = np.random.default_rng(n_rows)
+    values = rng.integers(-50, 50, n_rows).astype(np.float64) * 1.5
+    values[rng.random(n_rows) < 0.01] = np.nan
+    np.testing.assert_array_equal(ascending_order(values), np.argsort(values, kind="stable"))
+
+
+def test_rank_lookup_of_counts_in_several_blocks_equals_numpy_interp() -> None:
+    """Past one block of rows the table of a count gives np.interp's floats exactly."""
+    rng = np.random.default_rng(11)
+    grid = np.unique(rng.integers(0, 400, 300)).astype(np.float64)
+    percentiles = np.sort(rng.random(len(grid)))
+    x = rng.choice(np.r_[grid, grid + 0.5, -1.0, 500.0, np.nan], 150_001)
+    expected = np.interp(x, grid, percentiles, 0.0, 1.0)
+    np.testing.assert_array_equal(interpolate_ranks(x, grid, percentiles), expected)

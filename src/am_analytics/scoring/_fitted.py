@@ -7,20 +7,31 @@ import math
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, NonFiniteValueWarning
-from ._aggregate import aggregate_columns, geometric, topsis, weighted_sum
+from ._aggregate import ROW_BLOCK, aggregate_columns, geometric, topsis, weighted_sum
 from ._explain import Explanation, explain
 from ._labels import criteria_labels
 from ._one import GRADE_TOLERANCE, POPULATION_TOLERANCE, scalar_scorer
 from ._ordering import interpolate_ranks, standing
 from ._scorecard import Scorecard
 
-__all__ = ["Explanation", "FittedScorecard"]
+__all__ = ["Explanation", "FittedScorecard", "Reading"]
+
+
+class Reading(NamedTuple):
+    """A frame's criteria as :meth:`FittedScorecard.score` reads them, and their scores."""
+
+    columns: list[np.ndarray]  # the values read (floats, NaN where missing or infinite)
+    infinite: list[np.ndarray]  # where each was infinite
+    norms: list[np.ndarray]  # 0..1, higher is better
+    missing: list[np.ndarray]  # where each norm is missing
+    points: np.ndarray  # the scores, 0..100
+
 
 _FORMAT: Final = "am_analytics.FittedScorecard"
 _VERSION: Final = 1
@@ -132,17 +143,28 @@ class FittedScorecard:
         >>> scored[["score", "percentile", "population_percentile"]].round(2).to_numpy().tolist()
         [[25.0, 50.0, 33.33], [50.0, 100.0, 66.67]]
         """
-        columns, infinite = read_criteria(self.scorecard, frame)
+        # float64 columns read as they are are not copied: the frame's own memory
+        # holds their values, and pandas shares it with the result below
+        columns, infinite = read_criteria(self.scorecard, frame, share=True)
         norms, missing = self._normalized(columns)
+        points = self._aggregate(norms, self.weights_.to_numpy())
+        points *= 100  # in place on the new array: the same numbers as 100 * points
+        return self._table(frame, Reading(columns, infinite, norms, missing, points))
+
+    def _table(self, frame: pd.DataFrame, reading: Reading) -> pd.DataFrame:
+        """:meth:`score`'s table of ``frame``, from its criteria read, normalised and scored."""
+        columns, infinite, norms, missing, points = reading
         weights = self.weights_.to_numpy()
-        points = 100 * self._aggregate(norms, weights)
         contributions = _contributions(norms, weights, points)
         metrics = self.scorecard.metrics
         out: dict[str, Any] = {}
         for metric, value, norm, contribution in zip(
             metrics, columns, norms, contributions, strict=True
         ):
-            out[f"{metric}_value"], out[f"{metric}_norm"] = value, norm
+            # the frame's own column, when read as it is: copy-on-write keeps both
+            # frames' values apart without a copy made now
+            out[f"{metric}_value"] = frame[metric] if _is_shared(value) else value
+            out[f"{metric}_norm"] = norm
             out[f"{metric}_contribution"] = contribution
         # the same allowance as score_one, so both paths place a population member alike
         rank, percentile, in_population = standing(
@@ -161,10 +183,18 @@ class FittedScorecard:
     def grades(self, scores: np.ndarray) -> pd.Categorical[Any]:
         """The grade of each score (missing where the score is)."""
         grades = self.scorecard.grading.grades
-        position = np.searchsorted(
-            -np.asarray(self.thresholds_), -(scores + GRADE_TOLERANCE), side="left"
+        bars = -np.asarray(self.thresholds_)
+        codes: np.ndarray[Any, np.dtype[np.integer[Any]]] = np.empty(
+            len(scores), dtype=np.int8 if len(grades) < 128 else np.intp
         )
-        codes = np.where(np.isnan(scores), -1, position)
+        # block by block: the temporaries stay one block long (past a few million
+        # rows each row-length one is fresh memory from the kernel)
+        for start in range(0, len(scores), ROW_BLOCK):
+            block = scores[start : start + ROW_BLOCK]
+            lowered = np.negative(block + GRADE_TOLERANCE)
+            position = np.searchsorted(bars, lowered, side="left")
+            position[np.isnan(block)] = -1
+            codes[start : start + ROW_BLOCK] = position
         return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(list(grades)))
 
     def _normalized(self, columns: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -211,7 +241,8 @@ class FittedScorecard:
             up = ndtr((x - p["center"]) / p["scale"]) if p["scale"] > 0 else _half(x)
         else:
             up = interpolate_ranks(x, *self.grids_[self.scorecard.metrics[j]])
-        return up if higher else 1.0 - up
+        # every method above gives a new array: turned around in place
+        return up if higher else np.subtract(1.0, up, out=up)
 
     def _aggregate(self, norms: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
         """Aggregate normalised criteria into 0..1 per row.
@@ -415,7 +446,23 @@ def _contributions(
     norms: list[np.ndarray], weights: np.ndarray, points: np.ndarray
 ) -> list[np.ndarray]:
     """Points of the score per criterion: shares of ``weight × norm`` (see ``score``)."""
-    terms = [w * norm for w, norm in zip(weights, norms, strict=True)]  # NaN where missing
+    terms = [np.empty_like(points) for _ in norms]
+    # block by block of rows: the block's terms are shared out while still in the
+    # processor's cache, and no row-length temporary is made beside the results
+    for start in range(0, len(points), ROW_BLOCK):
+        rows = slice(start, start + ROW_BLOCK)
+        _share_block(
+            [norm[rows] for norm in norms], weights, points[rows], [term[rows] for term in terms]
+        )
+    return terms
+
+
+def _share_block(
+    norms: list[np.ndarray], weights: np.ndarray, points: np.ndarray, terms: list[np.ndarray]
+) -> None:
+    """:func:`_contributions` of one block of rows, written into ``terms`` (views)."""
+    for w, norm, term in zip(weights, norms, terms, strict=True):
+        np.multiply(w, norm, out=term)  # NaN where missing
     total = _nansum(terms, len(points))
     flat = ~(total > 0)
     if flat.any():  # at zero on every criterion (a geometric floor): share by weight alone
@@ -423,23 +470,27 @@ def _contributions(
             term[flat] = np.where(np.isnan(norm[flat]), np.nan, w)
         total[flat] = _nansum([term[flat] for term in terms], int(flat.sum()))
     with np.errstate(divide="ignore", invalid="ignore"):
-        scale = points / total
+        scale = np.divide(points, total, out=total)  # the total is not needed after
     for term in terms:
         term *= scale
-    return terms
 
 
 def _nansum(columns: list[np.ndarray], n_rows: int) -> np.ndarray:
     """Row sums of ``columns`` ignoring NaN."""
     total = np.zeros(n_rows)
+    present = np.empty(n_rows, dtype=bool)
     for column in columns:
-        total += np.where(np.isnan(column), 0.0, column)
+        np.isnan(column, out=present)
+        np.logical_not(present, out=present)
+        np.add(total, column, out=total, where=present)  # no row-length temporary
     return total
 
 
 def _integers(values: np.ndarray) -> pd.arrays.IntegerArray:
     """A nullable Int64 array of whole numbers held as floats (NaN where missing)."""
     missing = np.isnan(values)
+    if not missing.any():  # every row ranked: cast at once, without a filled copy first
+        return pd.arrays.IntegerArray(values.astype(np.int64), missing)
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
 
 
@@ -478,9 +529,14 @@ def read_columns(card: Scorecard, frame: pd.DataFrame) -> list[np.ndarray]:
 
 
 def read_criteria(
-    card: Scorecard, frame: pd.DataFrame, *, infinite: bool = True
+    card: Scorecard, frame: pd.DataFrame, *, infinite: bool = True, share: bool = False
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """:func:`read_columns`, and where each criterion's value was infinite (if asked)."""
+    """:func:`read_columns`, and where each criterion's value was infinite (if asked).
+
+    With ``share``, a float64 column read as it is (all finite, no floor or
+    cap) comes as a read-only view of the frame's memory instead of a copy
+    (see :func:`_is_shared`).
+    """
     if not isinstance(frame, pd.DataFrame):
         raise ConfigError(f"expected a DataFrame of metrics, got {type(frame).__name__}")
     absent = [m for m in card.metrics if m not in frame.columns]
@@ -496,13 +552,38 @@ def read_criteria(
             raise ConfigError(
                 f"criterion {criterion.metric!r}: the column is {column.dtype}, not numeric"
             )
-        x = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        clipped = criterion.floor is not None or criterion.cap is not None
+        if share and not clipped and _is_float64(column):
+            x = _read_only(column.to_numpy())
+        else:
+            x = column.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
+        infinite_here = np.isinf(x)  # NaN is missing already; infinity becomes missing
+        if infinite_here.any():
+            x = x.copy() if _is_shared(x) else x  # a view that needs changing is copied after all
+            x[infinite_here] = np.nan
         if infinite:
-            infinite_values.append(np.isinf(x))
-        not_finite = ~np.isfinite(x)
-        if not_finite.any():
-            x[not_finite] = np.nan
-        if criterion.floor is not None or criterion.cap is not None:
+            infinite_values.append(infinite_here)
+        if clipped:
             np.clip(x, criterion.floor, criterion.cap, out=x)
         columns.append(x)
     return columns, infinite_values
+
+
+def _is_float64(column: pd.Series) -> bool:
+    """Whether a column holds numpy float64 (read as it is, without conversion)."""
+    return isinstance(column.dtype, np.dtype) and column.dtype == np.float64
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view of ``values`` (what :func:`_is_shared` recognises)."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
+def _is_shared(value: np.ndarray) -> bool:
+    """Whether ``read_criteria(..., share=True)`` gave this column as a view of the frame.
+
+    Its own copies are writeable; only its views of the frame are not.
+    """
+    return not value.flags.writeable

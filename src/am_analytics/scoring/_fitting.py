@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ._fitted import FittedScorecard, read_columns
+from ._fitted import FittedScorecard, Reading, read_criteria
 from ._pca import pca_weights
 from ._scorecard import Scorecard
 from ._weights import ahp_weights, critic_weights, entropy_weights
@@ -23,14 +24,29 @@ RANK_GRID_POINTS: Final = 10_001
 
 def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
     """Fit ``card`` on the population ``frame`` (see :meth:`Scorecard.fit`)."""
-    columns = read_columns(card, frame)
+    return _fitted_and_reading(card, frame)[0]
+
+
+def fit_and_score(card: Scorecard, frame: pd.DataFrame) -> tuple[FittedScorecard, pd.DataFrame]:
+    """Fit ``card`` on ``frame`` and score it (see :meth:`Scorecard.fit_score`)."""
+    fitted, reading = _fitted_and_reading(card, frame)
+    return fitted, fitted._table(frame, reading)
+
+
+def _fitted_and_reading(card: Scorecard, frame: pd.DataFrame) -> tuple[FittedScorecard, Reading]:
+    """The scorecard fitted on ``frame``, and ``frame`` read and scored as its score() would.
+
+    Fitting normalises and aggregates every row of the population (the grade
+    thresholds and population percentiles need their scores): the same numbers
+    ``score`` computes from the fitted scorecard.
+    """
+    # only read here: float64 columns stay views of the frame rather than copies
+    columns, infinite = read_criteria(card, frame, share=True)
     if len(frame) == 0:
         raise ConfigError("cannot fit a scorecard on an empty frame; it needs a population")
-    # one sort per criterion gives its range, its median and its rank grid
-    # (numpy sorts NaN to the end: cut them off rather than gather the values first)
-    ordered = [np.sort(x)[: len(x) - np.count_nonzero(np.isnan(x))] for x in columns]
-    params = _normalization_params(card, columns, ordered)
-    grids = _rank_grids(card, ordered) if card.normalization == "rank" else {}
+    spreads = _spreads(card, columns)
+    params = _normalization_params(card, columns, spreads)
+    grids = {s.metric: s.grid for s in spreads if s.grid is not None}
     unweighted = FittedScorecard(
         scorecard=card,
         weights_=pd.Series(np.nan, index=list(card.metrics)),
@@ -42,7 +58,7 @@ def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
         notes_=(),
         n_fitted_=len(frame),
     )
-    norms, _ = unweighted._normalized(columns)
+    norms, missing = unweighted._normalized(columns)
     params["median_norm"] = [
         unweighted._normalize_column(j, np.array([median]))[0]
         for j, median in enumerate(params["median"])
@@ -53,9 +69,11 @@ def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
     else:
         params["ideal"], params["anti"] = 1.0, 0.0
     weights, consistency, notes = _fit_weights(card, norms)
-    scores = 100 * unweighted._aggregate(norms, weights.to_numpy())
-    population = np.sort(scores[~np.isnan(scores)])
-    return FittedScorecard(
+    scores = unweighted._aggregate(norms, weights.to_numpy())
+    scores *= 100  # in place on the new array: the same numbers as score()'s 100 * points
+    unscored = np.isnan(scores)
+    population = np.sort(scores[~unscored] if unscored.any() else scores)
+    fitted = FittedScorecard(
         scorecard=card,
         weights_=weights,
         params_=params,
@@ -68,23 +86,58 @@ def fit_scorecard(card: Scorecard, frame: pd.DataFrame) -> FittedScorecard:
         population_scores_=population,
         _population=frame,
     )
+    return fitted, Reading(columns, infinite, norms, missing, scores)
+
+
+@dataclass(frozen=True, slots=True)
+class _Spread:
+    """What one sort of a criterion's values gives: its range, its median, its rank grid."""
+
+    metric: str
+    lower: float
+    upper: float
+    median: float
+    grid: tuple[np.ndarray, np.ndarray] | None
+
+
+def _spreads(card: Scorecard, columns: list[np.ndarray]) -> list[_Spread]:
+    """Each criterion's :class:`_Spread` (with its rank grid under ``rank``).
+
+    The criteria are sorted one after another in one buffer: past a few million
+    rows a new array per criterion is fresh memory from the kernel, slower to
+    touch than to sort.
+    """
+    buffer = np.empty(len(columns[0]) if columns else 0)
+    spreads = []
+    for metric, x in zip(card.metrics, columns, strict=True):
+        np.copyto(buffer, x)
+        buffer.sort()  # NaN sorts to the end: cut off rather than gather the values first
+        ordered = buffer[: len(x) - np.count_nonzero(np.isnan(x))]
+        present = len(ordered) > 0
+        spreads.append(
+            _Spread(
+                metric,
+                lower=ordered[0] if present else np.nan,
+                upper=ordered[-1] if present else np.nan,
+                median=_sorted_median(ordered),
+                grid=_rank_grid(ordered) if card.normalization == "rank" else None,
+            )
+        )
+    return spreads
 
 
 def _normalization_params(
-    card: Scorecard, columns: list[np.ndarray], ordered: list[np.ndarray]
+    card: Scorecard, columns: list[np.ndarray], spreads: list[_Spread]
 ) -> pd.DataFrame:
-    """Direction, bounds, centre, scale and median of each criterion in the population.
-
-    ``ordered`` holds each criterion's values present, sorted.
-    """
+    """Direction, bounds, centre, scale and median of each criterion in the population."""
     criteria = card.criteria
     direction = [1.0 if c.resolved_direction == "higher" else -1.0 for c in criteria]
     if card.normalization == "goalposts":
         lower = np.array([c.floor for c in criteria], dtype=float)
         upper = np.array([c.cap for c in criteria], dtype=float)
     else:
-        lower = np.array([x[0] if len(x) else np.nan for x in ordered])
-        upper = np.array([x[-1] if len(x) else np.nan for x in ordered])
+        lower = np.array([s.lower for s in spreads])
+        upper = np.array([s.upper for s in spreads])
     center = scale = np.full(len(criteria), np.nan)
     if card.normalization == "target":
         center = np.array([c.target for c in criteria], dtype=float)
@@ -99,7 +152,7 @@ def _normalization_params(
             "upper": upper,
             "center": center,
             "scale": scale,
-            "median": [_sorted_median(x) for x in ordered],
+            "median": [s.median for s in spreads],
         },
         index=list(card.metrics),
     )
@@ -124,10 +177,8 @@ def _column_stat(
     return out
 
 
-def _rank_grids(
-    card: Scorecard, ordered: list[np.ndarray]
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each criterion's distinct values and their mid-rank percentiles.
+def _rank_grid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A criterion's distinct values and their mid-rank percentiles, from its sorted values.
 
     The mid-rank percentile of a value is (values below + half the values
     equal) / n. Values between two population values are interpolated
@@ -135,19 +186,31 @@ def _rank_grids(
     :data:`RANK_GRID_POINTS` distinct values the grid keeps evenly spaced ones
     (by position among the distinct values), so the fitted object stays small.
     """
-    grids = {}
-    for metric, x in zip(card.metrics, ordered, strict=True):
-        if not len(x):  # nobody has a value: the criterion cannot place anyone
-            grids[metric] = (x, x)
-            continue
-        starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+    if not len(x):  # nobody has a value: the criterion cannot place anyone
+        nobody = np.empty(0)
+        return nobody, nobody
+    changes = x[1:] != x[:-1]
+    if np.count_nonzero(changes) == len(changes):
+        # every value distinct (a continuous criterion): the k-th distinct value
+        # starts at k, so no row-length list of starts is needed
+        starts = _kept_positions(len(x))
+        ends = starts + 1
+    else:
+        starts = np.flatnonzero(np.r_[True, changes])
         ends = np.r_[starts[1:], len(x)]
-        if len(starts) > RANK_GRID_POINTS:  # thinned before the percentiles are worked out
-            keep = np.unique(np.linspace(0, len(starts) - 1, RANK_GRID_POINTS).round().astype(int))
-            starts, ends = starts[keep], ends[keep]
-        counts = ends - starts
-        grids[metric] = (x[starts], (starts + counts / 2) / max(len(x), 1))
-    return grids
+        keep = _kept_positions(len(starts))
+        starts, ends = starts[keep], ends[keep]
+    counts = ends - starts
+    # x[starts] gathers a copy: the grid holds nothing of the sort buffer
+    return x[starts], (starts + counts / 2) / max(len(x), 1)
+
+
+def _kept_positions(n_values: int) -> np.ndarray:
+    """Which of ``n_values`` distinct values a grid keeps: all, or :data:`RANK_GRID_POINTS`
+    evenly spaced (by position) past that."""
+    if n_values <= RANK_GRID_POINTS:
+        return np.arange(n_values)
+    return np.unique(np.linspace(0, n_values - 1, RANK_GRID_POINTS).round().astype(int))
 
 
 def _fit_weights(card: Scorecard, norms: list[np.ndarray]) -> tuple[pd.Series, float, list[str]]:

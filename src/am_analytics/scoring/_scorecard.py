@@ -313,6 +313,35 @@ class Scorecard:
 
         return fit_scorecard(self, metrics_frame)
 
+    def fit_score(self, metrics_frame: pd.DataFrame) -> tuple[FittedScorecard, pd.DataFrame]:
+        """Fit on a population and score it: ``fit(frame)`` and its ``score(frame)`` in one pass.
+
+        Fitting already normalises and aggregates every row (the grade thresholds
+        need the population's scores); this hands that work to the scoring
+        instead of doing it twice, as scikit-learn's ``fit_transform`` does.
+
+        Returns
+        -------
+        tuple of FittedScorecard and pandas.DataFrame
+            What :meth:`fit` returns, and its :meth:`FittedScorecard.score` of
+            ``metrics_frame``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from am_analytics.scoring import Criterion
+        >>> frame = pd.DataFrame({"sales_amount": [10.0, 20.0, 30.0]}, index=["a", "b", "c"])
+        >>> card = Scorecard([Criterion("sales_amount", weight=1)])
+        >>> fitted, scored = card.fit_score(frame)
+        >>> scored["score"].tolist()
+        [0.0, 50.0, 100.0]
+        >>> scored.equals(card.fit(frame).score(frame))
+        True
+        """
+        from ._fitting import fit_and_score
+
+        return fit_and_score(self, metrics_frame)
+
     def to_dict(self) -> dict[str, Any]:
         """The scorecard as plain data (the shape of its TOML file)."""
         out: dict[str, Any] = {
