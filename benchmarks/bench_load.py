@@ -4,7 +4,9 @@ For 1M and 10M generated sales rows (with their managers and clients), in
 Parquet and in CSV, each measurement runs in a fresh process and reports wall
 time and peak memory: the highest resident size during the read above the
 resident size just before it (``VmHWM`` reset before the read), divided by the
-``memory_usage(deep=True)`` of the loaded frames (polars: ``estimated_size``).
+``memory_usage(deep=True)`` of the loaded frames (polars: ``estimated_size``). The
+CPU time of the process (every thread) is shown beside the wall time: on a shared
+machine it moves less with the other load than the wall time does.
 
 * ``plain``: what an analyst would do to get the three frames without checks
   (``pandas.read_parquet``; ``pandas.read_csv(engine="pyarrow")``);
@@ -90,7 +92,7 @@ else:
         import pyarrow.parquet  # what pandas.read_parquet imports on first use
 restart_peak()
 before = rss()
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), time.process_time()
 if how == "plain" and fmt == "parquet":
     frames = [pd.read_parquet(folder / f"{t}.parquet") for t in tables]
 elif how == "plain":
@@ -104,12 +106,14 @@ else:
     assert data.is_clean, data.rejects.head()
     frames = [data.managers, data.clients, data.sales]
 seconds = time.perf_counter() - started
+cpu = time.process_time() - cpu_started
 peak = peak() - before
 if how == "polars":
     size = sum(f.estimated_size() for f in frames)
 else:
     size = sum(int(f.memory_usage(deep=True).sum()) for f in frames)
-print(json.dumps({"seconds": seconds, "peak": peak, "size": size, "rows": len(frames[2])}))
+rows = len(frames[2])
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak": peak, "size": size, "rows": rows}))
 """.replace("__PROBES__", MEMORY_PROBES)
 
 #: The readers, in the order they are shown; ratios are to ``plain``.
@@ -143,7 +147,7 @@ def main() -> None:
     args = parser.parse_args()
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     header = (
-        f"{'rows':>5} {'format':<8} {'reader':<13} {'seconds':>8} {'vs plain':>9} "
+        f"{'rows':>5} {'format':<8} {'reader':<13} {'seconds':>8} {'cpu s':>6} {'vs plain':>9} "
         f"{'vs polars':>9} {'peak MB':>8} {'frames MB':>9} {'peak/frames':>11}"
     )
     print(header)
@@ -159,7 +163,7 @@ def main() -> None:
             for how in READERS:
                 r = results[millions, fmt, how]
                 print(
-                    f"{millions:>4}M {fmt:<8} {how:<13} {r['seconds']:>8.2f} "
+                    f"{millions:>4}M {fmt:<8} {how:<13} {r['seconds']:>8.2f} {r['cpu']:>6.2f} "
                     f"{r['seconds'] / plain:>8.2f}x {r['seconds'] / polars:>8.2f}x "
                     f"{r['peak'] / 2**20:>8.0f} {r['size'] / 2**20:>9.0f} "
                     f"{r['peak'] / r['size']:>11.2f}"

@@ -3,9 +3,11 @@
 The fast paths: text read only where its ends may hold white space
 (``io._cells._edges``), Parquet text columns with small dictionaries read as
 categoricals and looked up by their categories (``io.files._small_dictionaries``,
-``_keys._category_positions``), sorted keys proved unique without a sort
-(``_keys._strictly_increasing``), columns read two at a time, and the schema run
-without the checks that reading proved (``_schema_failures._without_proven_checks``).
+``_keys._category_positions``; categories that read as themselves keep their codes),
+sorted keys proved unique without a sort (``_keys._strictly_increasing``), columns read
+two at a time, reference lookups in two halves (``_keys._SPLIT_LOOKUP_ROWS``), and the
+schema run without the checks that reading proved
+(``_schema_failures._without_proven_checks``).
 Each test loads the same files both ways, on tables full of bad cells.
 """
 
@@ -46,6 +48,7 @@ def careful_paths() -> Iterator[None]:
         patch.setattr(_keys, "_strictly_increasing", lambda array: False)
         patch.setattr(_schema_failures, "_without_proven_checks", lambda schema: schema)
         patch.setattr(_column_reading, "_PARALLEL_ROWS", 10**12)
+        patch.setattr(_keys, "_SPLIT_LOOKUP_ROWS", 10**12)
         yield
 
 
@@ -66,6 +69,7 @@ def fast_paths_forced() -> Iterator[None]:
         patch.setattr(files, "_small_dictionaries", every_text_column)
         patch.setattr(_keys, "_SORT_ROWS", 0)
         patch.setattr(_column_reading, "_PARALLEL_ROWS", 0)
+        patch.setattr(_keys, "_SPLIT_LOOKUP_ROWS", 0)
         yield
 
 

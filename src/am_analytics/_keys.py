@@ -15,8 +15,10 @@ from .schemas import key_columns, references
 
 OnOrphans = Literal["reject", "keep"]
 
-# Reference lookups run in slices of this many rows, so both cores share a large one.
-_LOOKUP_SLICE: Final = 4_000_000
+# Reference lookups of at least this many rows run in two halves, one per core. Each
+# lookup builds its own hash table of the keys, so smaller ones, and more slices, cost
+# more than they save.
+_SPLIT_LOOKUP_ROWS: Final = 2_000_000
 # Key columns of at least this many strings are tested by Arrow (sorted), others by pandas.
 _SORT_ROWS: Final = 100_000
 # Sorted keys are compared in slices of this many rows (with one row of overlap).
@@ -68,9 +70,12 @@ def _resolve_references(
                     _orphan_reasons(column, target, missing_ids),
                     _causes(missing_ids, roots[target]),
                 )
-        # the codes come from the lookup, so pandas need not check them again
-        updates[column] = pd.Categorical.from_codes(
-            codes, dtype=pd.CategoricalDtype(categories), validate=False
+        # the codes come from the lookup, so pandas need not check them again; as a
+        # Series they are taken into the frame as they are (an array would be copied)
+        updates[column] = pd.Series(
+            pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories), validate=False),
+            index=frame.index,
+            copy=False,
         )
     if table == "goals":
         _check_goal_owners(
@@ -82,16 +87,18 @@ def _resolve_references(
 def _submit_lookups(
     pool: ThreadPoolExecutor, values: pd.Series, keys: pd.Series
 ) -> list[Future[np.ndarray]]:
-    """Look up each value's position among ``keys``, slice by slice, on the pool.
+    """Look up each value's position among ``keys`` on the pool, in halves when large.
 
     A categorical is looked up by its categories, and its codes then index the answer.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         return [pool.submit(_category_positions, values, _arrow_strings(keys))]
     arrow_values, arrow_keys = _arrow_strings(values), _arrow_strings(keys)
-    starts = range(0, max(len(arrow_values), 1), _LOOKUP_SLICE)
+    rows = len(arrow_values)
+    size = max(-(-rows // 2) if rows >= _SPLIT_LOOKUP_ROWS else rows, 1)
     return [
-        pool.submit(_positions, arrow_values.slice(i, _LOOKUP_SLICE), arrow_keys) for i in starts
+        pool.submit(_positions, arrow_values.slice(i, size), arrow_keys)
+        for i in range(0, max(rows, 1), size)
     ]
 
 

@@ -78,3 +78,12 @@ def test_chunked_and_sliced_text_is_read_per_chunk(size: int) -> None:
     pd.testing.assert_series_equal(
         _as_text(sliced), _stripped(sliced.tolist()).set_axis(sliced.index), check_names=False
     )
+
+
+def test_cjk_cells_that_end_like_white_space_are_not_flagged() -> None:
+    """统 (E7 BB 9F) ends in the last byte of U+205F but its lead byte clears it; 、
+    (E3 80 81) is flagged, as it shares U+3000's lead byte (stripping keeps it)."""
+    cells = pd.Series(["智能客服系统", "渠道伙伴", "咨询、", "系统\u205f", "伙伴\u3000"])
+    untidy, quoted = _edges(cells)  # type: ignore[misc]
+    assert untidy.tolist() == [False, False, True, True, True]
+    assert not quoted.any()

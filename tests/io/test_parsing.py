@@ -354,3 +354,16 @@ def test_neutralise_then_restore_is_the_identity(values: list[str]) -> None:
     tidy = [v for v in values if v and v == v.strip()]
     read = parse_text(neutralise_formulas(pd.Series(tidy, dtype="str"))).values
     assert read.tolist() == tidy
+
+
+def test_typed_datetimes_in_seconds_are_compared_in_seconds() -> None:
+    """Second datetimes past 2262 are past the range (not wrapped around by a cast to
+    nanoseconds); missing ones stay missing without a failure."""
+    stamps = pd.Series(
+        pd.to_datetime(["2026-07-01", None, "3000-01-01", "1600-01-01"]).as_unit("s")
+    )
+    parsed = parse_date(stamps, label="order_date")
+    assert parsed.values.dtype == "datetime64[ns]"
+    assert parsed.values.isna().tolist() == [False, True, True, True]
+    assert parsed.failures.index.tolist() == [2, 3]
+    assert parsed.failures[2].startswith("order_date '3000-01-01' is out of range")

@@ -29,3 +29,14 @@ def test_categorical_ids_read_as_text_ids_do(values: list[str | None]) -> None:
     categorical = _parse_categorical_text(pd.Series(values, dtype="category")).values
     text = parse_text(pd.Series(values, dtype="str")).values
     pd.testing.assert_series_equal(categorical.astype("str"), text, check_names=False)
+
+
+def test_tidy_categories_keep_their_codes() -> None:
+    """Ids that read as themselves keep the column's codes as they are (no pass over
+    the rows); the categories come out as text."""
+    raw = pd.Series(pd.Categorical.from_codes([2, 0, -1, 1, 2], categories=["M2", "M1", "M3"]))
+    parsed = _parse_categorical_text(raw).values
+    assert parsed.cat.categories.tolist() == ["M2", "M1", "M3"]
+    assert parsed.cat.categories.dtype == "str"
+    assert parsed.cat.codes.tolist() == [2, 0, -1, 1, 2]
+    assert parsed.isna().tolist() == [False, False, True, False, False]

@@ -89,6 +89,13 @@ _BLANK_LEAD[[0xC2, 0xE1, 0xE2, 0xE3]] = True
 _ASCII_BLANK: Final = _BLANK_LEAD & (np.arange(256) < 0x80)
 _WIDE_BLANK_LEAD: Final = np.zeros(256, dtype=bool)
 _WIDE_BLANK_LEAD[[0xE1, 0xE2, 0xE3]] = True
+# The last bytes of the white space above U+007F: only a cell that ends in one of them
+# can end in such white space, so most Chinese cells need no look at their lead byte.
+_WIDE_BLANKS: Final = "\x85\xa0\u1680" + "".join(
+    map(chr, [*range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+)
+_WIDE_BLANK_LAST: Final = np.zeros(256, dtype=bool)
+_WIDE_BLANK_LAST[[blank.encode()[-1] for blank in _WIDE_BLANKS]] = True
 _QUOTE: Final = 0x27
 
 
@@ -139,7 +146,7 @@ def _chunk_edges(chunk: Any, *, large: bool) -> tuple[np.ndarray, np.ndarray]:
         last = data.take(ends - 1, mode="clip")
         untidy = empty | _BLANK_LEAD[first] | _ASCII_BLANK[last]
         quoted = (first == _QUOTE) & ~empty
-        wide = np.flatnonzero(last >= 0x80)
+        wide = np.flatnonzero(_WIDE_BLANK_LAST[last])
         if wide.size:
             # the last character's lead byte, one or two bytes before: white space
             # is two (C2 ..) or three (E1/E2/E3 .. ..) bytes long

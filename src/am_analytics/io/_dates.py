@@ -121,14 +121,15 @@ def _typed_dates(
         wall = converted.dt.tz_localize(None)
     else:
         wall = raw
-    side = pd.Series(
-        np.where(wall < EARLIEST_DATE, -1, np.where(wall >= END_OF_DATES, 1, 0)),
-        index=raw.index,
-        dtype="int8",
-    )
-    outside = side != 0
-    if not outside.any():
+    # compared in the column's own unit (numpy would cast a wider one to ns and overflow);
+    # missing values (NaT) compare False, so they stay within
+    values = wall.to_numpy()
+    early = values < EARLIEST_DATE.to_datetime64().astype(values.dtype)
+    late = values >= END_OF_DATES.to_datetime64().astype(values.dtype)
+    if not (early.any() or late.any()):
         return ParsedColumn(wall.astype("datetime64[ns]"), notes=notes)
+    side = pd.Series(np.where(early, -1, np.where(late, 1, 0)), index=raw.index, dtype="int8")
+    outside = side != 0
     failures, range_notes = _out_of_range(
         wall[outside], side[outside], open_ended=open_ended, label=label
     )

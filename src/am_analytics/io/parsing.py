@@ -116,14 +116,15 @@ def _parse_categorical_text(raw: pd.Series) -> ParsedColumn:
     text = parse_text(pd.Series(raw.cat.categories)).values
     category_codes, categories = pd.factorize(text)
     codes = raw.cat.codes.to_numpy()
-    if len(category_codes):
+    if np.array_equal(category_codes, np.arange(len(category_codes))):
+        merged = codes  # each category read as itself (tidy ids), or none at all
+    else:  # categories merged or made missing (only blank ones: every cell missing)
         merged = np.where(codes >= 0, category_codes.take(codes, mode="clip"), -1)
-    else:  # no categories, or only blank ones: every cell missing
-        merged = np.full(len(codes), -1)
+    # the codes index the categories by construction: pandas need not check them
     values = pd.Categorical.from_codes(
-        merged, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+        merged, dtype=pd.CategoricalDtype(pd.Index(categories, dtype="str")), validate=False
     )
-    return ParsedColumn(pd.Series(values, index=raw.index))
+    return ParsedColumn(pd.Series(values, index=raw.index, copy=False))
 
 
 def parse_enum(
