@@ -374,16 +374,26 @@ def _merged_pair_sets(sets: pd.DataFrame, *, n_clients: int) -> pd.DataFrame:
     The window sets are united. Of the first-day pairs, only those on their
     client's earliest day stay (a partition whose first day for the client is
     later had no order on the earliest one), each with its earliest time.
+    Done with numpy on flat arrays: a merge holds up to a few rows per client,
+    in workers whose memory may be small.
     """
     first_day = sets["kind"].to_numpy() == _FIRST_DAY
     united = sets[~first_day].drop_duplicates(["kind", "window", "pair"])
-    entries = sets[first_day]
-    client = entries["pair"].to_numpy() % n_clients  # a floor modulo: right for manager -1 too
-    day = entries["time"].to_numpy() // NS_PER_DAY
-    earliest = pd.Series(day).groupby(client).transform("min").to_numpy()
-    on_first_day = entries[day == earliest]
-    first = on_first_day.groupby(["kind", "window", "pair"], as_index=False)["time"].min()
-    return pd.concat([united, first], ignore_index=True)
+    pair = sets["pair"].to_numpy()[first_day]
+    time = sets["time"].to_numpy()[first_day]
+    client = pair % n_clients  # a floor modulo: right for manager -1 too
+    day = time // NS_PER_DAY
+    earliest = np.full(n_clients, np.iinfo(np.int64).max)
+    np.minimum.at(earliest, client, day)
+    on_first_day = day == earliest[client]
+    pair, time = pair[on_first_day], time[on_first_day]
+    order = np.lexsort((time, pair))  # by pair, then time: each pair's earliest first
+    pair, time = pair[order], time[order]
+    first = np.ones(len(pair), dtype=bool)
+    np.not_equal(pair[1:], pair[:-1], out=first[1:])
+    return pd.concat(
+        [united, _pair_rows(_FIRST_DAY, -1, pair[first], time[first])], ignore_index=True
+    )
 
 
 def _client_counts(
@@ -404,7 +414,9 @@ def _client_counts(
     pair, time = merged["pair"].to_numpy(), merged["time"].to_numpy()
     first_pair, first_time = pair[kind == _FIRST_DAY], time[kind == _FIRST_DAY]
     client = first_pair % n_clients
-    client_first = pd.Series(first_time).groupby(client).transform("min").to_numpy()
+    earliest = np.full(n_clients, np.iinfo(np.int64).max)
+    np.minimum.at(earliest, client, first_time)
+    client_first = earliest[client]  # each first-day pair's client's first order time
 
     def per_manager(pairs: IntArray) -> FloatArray:
         managers = pairs // n_clients
