@@ -14,7 +14,7 @@ with pandas sales.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Any, Final
@@ -130,8 +130,8 @@ def gather_sales_sums(
 ) -> list[SalesSums]:
     """The :class:`SalesSums` of each (period, window), from one job on the cluster.
 
-    One shuffle puts each client's sales in one partition; every partition gives
-    its per-manager sums for every window; the sums are added up in a tree.
+    Every partition gives its per-manager sums and its client-pair sets for every
+    window; the sums are added up and the sets merged in a tree, without a shuffle.
 
     Examples
     --------
@@ -159,7 +159,7 @@ def gather_sales_sums(
     merge = partial(_merged_pair_sets, n_clients=n_clients)
     counts = partial(_client_counts, windows=windows, n_managers=len(managers), n_clients=n_clients)
     wanted: list[Any] = [
-        _summed(ledger, sums, _SUMS),
+        ledger.reduction(chunk=sums, combine=_add_up, aggregate=_add_up, meta=_float_frame(_SUMS)),
         ledger.reduction(
             chunk=pair_sets, combine=merge, aggregate=counts, meta=_float_frame(_CLIENT_COUNTS)
         ),
@@ -276,15 +276,6 @@ class ClusterMetricContext(MetricContext):
             "cluster when the sales table is a Dask DataFrame; compute it with the pandas "
             "engine (load without engine='dask') or leave it out of metrics="
         )
-
-
-def _summed(
-    sales: Any, one_pass: Callable[[pd.DataFrame], pd.DataFrame], columns: Sequence[str]
-) -> Any:
-    """A tree reduction on the cluster: ``one_pass`` per partition, the per-manager sums added."""
-    return sales.reduction(
-        chunk=one_pass, combine=_add_up, aggregate=_add_up, meta=_float_frame(columns)
-    )
 
 
 def _float_frame(columns: Sequence[str]) -> pd.DataFrame:

@@ -525,13 +525,13 @@ _SHOWN_ROWS: Final = 5
 def read_columns(card: Scorecard, frame: pd.DataFrame) -> list[np.ndarray]:
     """Each criterion's raw values as a new float array: NaN where missing or not
     finite, clipped to the criterion's floor and cap."""
-    return read_criteria(card, frame, infinite=False)[0]
+    return read_criteria(card, frame)[0]
 
 
 def read_criteria(
-    card: Scorecard, frame: pd.DataFrame, *, infinite: bool = True, share: bool = False
+    card: Scorecard, frame: pd.DataFrame, *, share: bool = False
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """:func:`read_columns`, and where each criterion's value was infinite (if asked).
+    """:func:`read_columns`, and where each criterion's value was infinite.
 
     With ``share``, a float64 column read as it is (all finite, no floor or
     cap) comes as a read-only view of the frame's memory instead of a copy
@@ -561,8 +561,7 @@ def read_criteria(
         if infinite_here.any():
             x = x.copy() if _is_shared(x) else x  # a view that needs changing is copied after all
             x[infinite_here] = np.nan
-        if infinite:
-            infinite_values.append(infinite_here)
+        infinite_values.append(infinite_here)
         if clipped:
             np.clip(x, criterion.floor, criterion.cap, out=x)
         columns.append(x)
