@@ -13,11 +13,12 @@ from typing import Literal
 
 import pandas as pd
 
+from ._dataset_cache import CachedTables, cache_key, read_entry, source_digests, write_entry
 from ._validation import OnOrphans, TableReport, empty_rejects, reject_causes, validate_tables
-from .errors import ConfigError, InputFileError, MissingTableError
+from .errors import ConfigError, InputFileError, MissingTableError, OutputPathError
 from .io._writing import write_tables
 from .io.aliases import table_for_name
-from .io.files import RawTable, find_sources, read_source
+from .io.files import RawTable, Source, find_sources, read_source
 from .periods import DateLike, parse_as_of
 from .schemas import TABLES, ValidationRules
 
@@ -163,6 +164,7 @@ def load(
     rules: ValidationRules | None = None,
     engine: Literal["pandas", "dask"] = "pandas",
     persist: bool = True,
+    cache: str | Path | None = None,
 ) -> Dataset:
     """Read and validate a folder of table files (or one workbook with a sheet per table).
 
@@ -194,6 +196,14 @@ def load(
         read and validated once, not again by every computation on them.
         ``False`` leaves the sales lazy, for data larger than the cluster's
         memory and disk. The pandas engine holds every table in memory anyway.
+    cache
+        A folder for the validated tables (created if missing). A load whose
+        files (by SHA-256), rules, ``as_of`` and ``on_orphans`` are those of an
+        earlier load with the same cache reads that load's tables, rejects and
+        reports back from Parquet instead of validating again; the dataset is
+        the same. Otherwise the files are validated and the result stored,
+        replacing the earlier entry of the same folder. A cache that cannot be
+        written only warns. With the pandas engine only.
 
     Returns
     -------
@@ -222,14 +232,51 @@ def load(
     """
     rules = rules or ValidationRules()
     if engine == "dask":
+        if cache is not None:
+            raise ConfigError(
+                "cache= works with the pandas engine; leave it out with engine='dask'"
+            )
         return _load_distributed(
             path, as_of=as_of, on_orphans=on_orphans, rules=rules, persist=persist
         )
     if engine != "pandas":
         raise ConfigError(f"engine must be 'pandas' or 'dask', got {engine!r}")
     sources = find_sources(path)
+    if cache is not None:
+        return _load_cached(
+            Path(path), sources, Path(cache), as_of=as_of, on_orphans=on_orphans, rules=rules
+        )
     raws = {table: read_source(source) for table, source in sources.items()}
     return _build(raws, as_of=as_of, on_orphans=on_orphans, rules=rules)
+
+
+def _load_cached(
+    path: Path,
+    sources: dict[str, Source],
+    cache: Path,
+    *,
+    as_of: DateLike | None,
+    on_orphans: OnOrphans,
+    rules: ValidationRules,
+) -> Dataset:
+    """``load(cache=...)``: the cached tables of an unchanged load, else validate and store."""
+    if cache.exists() and not cache.is_dir():
+        raise OutputPathError(f"cache {cache} is a file; give a folder", path=str(cache))
+    stamp = None if as_of is None else parse_as_of(as_of)
+    digests = source_digests(sources)
+    key = cache_key(sources, digests, rules=rules, as_of=stamp, on_orphans=on_orphans)
+    cached = read_entry(cache, key)
+    if cached is None:
+        raws = {
+            table: read_source(source, sha256=digests[table]) for table, source in sources.items()
+        }
+        data = _build(raws, as_of=stamp, on_orphans=on_orphans, rules=rules)
+        built = CachedTables(dict(data.tables()), data.rejects, data.reports)
+        write_entry(cache, key, built, origin=path)
+        return data
+    return Dataset(
+        **cached.tables, rejects=cached.rejects, reports=cached.reports, as_of=stamp, rules=rules
+    )
 
 
 def _load_distributed(

@@ -229,8 +229,11 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def read_source(source: Source) -> RawTable:
+def read_source(source: Source, *, sha256: str | None = None) -> RawTable:
     """Read one table's source into a :class:`RawTable` with canonical headers.
+
+    ``sha256`` is the file's SHA-256 when the caller has it already; otherwise
+    the file is hashed while it is read.
 
     Raises
     ------
@@ -248,10 +251,10 @@ def read_source(source: Source) -> RawTable:
     reader = {"csv": _read_csv, "excel": _read_excel, "parquet": _read_parquet}[str(kind)]
     # hashlib releases the GIL: the file is hashed while it is being parsed.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(sha256_of, source.path)
+        digest = None if sha256 is not None else pool.submit(sha256_of, source.path)
         with _read_errors(source):
             raw = reader(source)
-        raw.sha256 = digest.result()
+        raw.sha256 = sha256 if digest is None else digest.result()
     return raw
 
 
