@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["AnalysisAsOf", "AsOf", "DataFolder", "EngineOption", "SchedulerOption"]
+__all__ = ["AnalysisAsOf", "AsOf", "CacheOption", "DataFolder", "EngineOption", "SchedulerOption"]
 
 #: ``as_of`` of the loading: the day the data describes, by default today.
 AsOf = Annotated[
@@ -23,6 +23,16 @@ AnalysisAsOf = Annotated[
     ),
 ]
 DataFolder = Annotated[Path, typer.Argument(help="Folder with the data files.")]
+#: ``load(cache=...)``: validated tables kept between runs.
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="Folder keeping the validated tables: a later run on the same files (by "
+        "SHA-256) with the same rules and loading date reads them back from Parquet "
+        "instead of validating again. Default: no cache.",
+    ),
+]
 #: Where the sales are read and reduced (see :mod:`._engine`).
 EngineOption = Annotated[
     str,

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from ._app import exit_for_rejects
 from ._engine import cluster_for
-from ._options import AnalysisAsOf, DataFolder, EngineOption, SchedulerOption
+from ._options import AnalysisAsOf, CacheOption, DataFolder, EngineOption, SchedulerOption
 from ._output import (
     analysis_date,
     console,
@@ -68,6 +68,7 @@ def evaluate(
     as_of: AnalysisAsOf = None,
     engine: EngineOption = "pandas",
     scheduler: SchedulerOption = None,
+    cache: CacheOption = None,
     manager: Annotated[
         str | None,
         typer.Option(
@@ -113,7 +114,7 @@ def evaluate(
     screen = console()
     with cluster_for(engine, scheduler) as chosen:
         with status(f"Reading and validating {directory} ..."):
-            data = load(directory, as_of=as_of or today(), engine=chosen)
+            data = load(directory, as_of=as_of or today(), engine=chosen, cache=cache)
         when = analysis_date(screen, data, as_of)
         quarter = _quarter(screen, period, when)
         # a manager view sits beside the report, not in it: the report folder is replaced whole

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ._engine import cluster_for
-from ._options import AnalysisAsOf, DataFolder, EngineOption, SchedulerOption
+from ._options import AnalysisAsOf, CacheOption, DataFolder, EngineOption, SchedulerOption
 from ._output import (
     REPLACED,
     analysis_date,
@@ -39,6 +39,7 @@ def score(
     as_of: AnalysisAsOf = None,
     engine: EngineOption = "pandas",
     scheduler: SchedulerOption = None,
+    cache: CacheOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -73,7 +74,7 @@ def score(
     card = load_scorecard(scorecard) if scorecard is not None else default_scorecard()
     with cluster_for(engine, scheduler) as chosen:
         with status(f"Reading and validating {directory} ..."):
-            data = load(directory, as_of=as_of or today(), engine=chosen)
+            data = load(directory, as_of=as_of or today(), engine=chosen, cache=cache)
         when = analysis_date(screen, data, as_of)
         with status(f"Scoring {period} ..."), warnings_shown(screen):
             table = score_managers(

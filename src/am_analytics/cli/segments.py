@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from ._engine import cluster_for
-from ._options import AnalysisAsOf, DataFolder, EngineOption, SchedulerOption
+from ._options import AnalysisAsOf, CacheOption, DataFolder, EngineOption, SchedulerOption
 from ._output import (
     REPLACED,
     SHOWN,
@@ -35,6 +35,7 @@ def segments(
     as_of: AnalysisAsOf = None,
     engine: EngineOption = "pandas",
     scheduler: SchedulerOption = None,
+    cache: CacheOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -74,7 +75,7 @@ def segments(
     check_output_files([out, portfolios, save_model], inputs=[directory])
     with cluster_for(engine, scheduler) as chosen:
         with status(f"Reading and validating {directory} ..."):
-            data = load(directory, as_of=as_of or today(), engine=chosen)
+            data = load(directory, as_of=as_of or today(), engine=chosen, cache=cache)
         when = analysis_date(screen, data, as_of)
         with status("Segmenting clients ..."), warnings_shown(screen):
             table = segment_clients(data, as_of=when)

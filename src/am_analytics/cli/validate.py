@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ._app import exit_for_rejects
-from ._options import AsOf
+from ._options import AsOf, CacheOption
 from ._output import check_output_files, console, print_summary, status, today, write_csv
 
 
@@ -32,6 +32,7 @@ def validate(
             help="Keep rows that refer to unknown clients or managers.",
         ),
     ] = False,
+    cache: CacheOption = None,
 ) -> None:
     """Check a data folder: rows read, kept and rejected per table, and why.
 
@@ -49,6 +50,7 @@ def validate(
             directory,
             as_of=as_of or today(),
             on_orphans="keep" if keep_orphans else "reject",
+            cache=cache,
         )
     print_summary(screen, data.summary())
     if rejects is not None:
