@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from am_analytics.errors import ConfigError, DataValidationError
+from am_analytics.segments import _features
 from am_analytics.segments._features import client_features, rfm_summary
 
 AS_OF = pd.Timestamp("2026-06-30")
@@ -203,3 +204,27 @@ def test_rfm_summary_matches_the_lifetimes_quickstart() -> None:
     documented = [[0, 0, 298], [0, 0, 224], [6, 142, 292], [0, 0, 147], [2, 9, 183]]
     assert summary.index.tolist() == ["0", "1", "2", "3", "4"]
     assert summary[["frequency", "recency", "T"]].to_numpy().tolist() == documented
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), max_size=60),
+    n_extra=st.integers(0, 3),
+)
+@pytest.mark.parametrize("path", ["bitmap", "sort"])
+def test_distinct_slots_per_client_by_bitmap_or_sort(
+    pairs: list[tuple[int, int]], n_extra: int, path: str
+) -> None:
+    """Both ways of counting distinct slots per client give pandas' nunique, clients
+    without rows counting 0."""
+    client = np.array([c for c, _ in pairs], dtype=np.intp)
+    slot = np.array([s for _, s in pairs], dtype=np.int64)
+    n = 7 + n_extra
+    with pytest.MonkeyPatch.context() as patch:
+        if path == "sort":
+            patch.setattr(_features, "_BITMAP_CELLS", 0)
+        else:
+            patch.setattr(_features, "_BITMAP_CELLS_PER_ROW", 10**9)
+        counted = _features._distinct_per_client(client, slot, n)
+    expected = pd.Series(slot).groupby(client).nunique().reindex(range(n), fill_value=0).to_numpy()
+    np.testing.assert_array_equal(counted, expected)

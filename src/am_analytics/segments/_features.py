@@ -39,9 +39,12 @@ __all__ = ["client_features", "client_tables", "rfm_summary"]
 
 _NS_PER_DAY: Final = 86_400 * 10**9
 _REQUIRED: Final = ("client_id", "order_date", "amount")
-#: Above this many client-month cells, distinct months are counted by sorting
-#: instead of with a bitmap.
+#: Above this many client-slot cells, distinct slots (months, days) are counted by
+#: sorting instead of with a bitmap.
 _BITMAP_CELLS: Final = 200_000_000
+#: ... or above this many cells per row: the bitmap is zeroed and summed whole, and past
+#: about 20 cells a row (measured at 1M and 10M rows) sorting the rows' keys is faster.
+_BITMAP_CELLS_PER_ROW: Final = 16
 _TIME_UNITS: Final = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
 
 
@@ -383,13 +386,13 @@ def _active_months(client: np.ndarray, month: np.ndarray, n: int) -> np.ndarray:
 def _distinct_per_client(client: np.ndarray, slot: np.ndarray, n: int) -> np.ndarray:
     """Distinct ``slot`` values (non-negative integers) per client.
 
-    A client × slot bitmap when it is small enough (one scatter, one row sum);
-    otherwise the sorted distinct (client, slot) keys.
+    A client × slot bitmap when it is small enough, absolutely and beside the
+    rows (one scatter, one row sum); otherwise the sorted distinct (client, slot) keys.
     """
     if not len(slot):
         return np.zeros(n, dtype=np.int64)
     width = int(slot.max()) + 1
-    if n * width <= _BITMAP_CELLS:
+    if n * width <= min(_BITMAP_CELLS, _BITMAP_CELLS_PER_ROW * len(slot)):
         seen = np.zeros(n * width, dtype=bool)
         seen[client * width + slot] = True
         return seen.reshape(n, width).sum(axis=1, dtype=np.int64)
