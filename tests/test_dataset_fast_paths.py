@@ -35,6 +35,7 @@ MANAGER_IDS = ["M1", "M2", "M3", " M1", "M1 ", "", None, "M9", "'M2", "M2\u3000"
 CLIENT_IDS = ["C1", "C2", "C3", " C2", "", None, "C9"]
 ORDER_IDS = ["S1", "S2", "S3", "S4", "S5", " S1", ""]
 TEXT = ["软件", " 软件", "软件\u3000", "", "A", "'=1+1", "咨询、培训"]
+STATUSES = ["active", " Active", "在职", "离职 ", "on-leave", "", None, "retired"]
 AMOUNTS = [1200.5, -200.0, 0.0, np.nan, np.inf, -np.inf, 5e12]
 DATES = ["2026-07-01", "2026-08-15", "1985-01-01", "2029-01-01", None]
 
@@ -75,7 +76,7 @@ def fast_paths_forced() -> Iterator[None]:
 
 def tables_with_bad_cells(draw: Any) -> dict[str, pd.DataFrame]:
     """Managers, clients and sales with padded, blank, duplicate and unknown ids, odd
-    amounts, implausible dates and formula-like text."""
+    amounts, implausible dates, formula-like text and statuses written every way."""
     n_managers = draw(st.integers(1, 6))
     n_clients = draw(st.integers(1, 8))
     n_sales = draw(st.integers(1, 14))
@@ -88,6 +89,7 @@ def tables_with_bad_cells(draw: Any) -> dict[str, pd.DataFrame]:
             "manager_id": pick(MANAGER_IDS, n_managers),
             "name": pick(["王芳", "李雷", " 张伟"], n_managers),
             "team": pick(TEXT, n_managers),
+            "status": pick(STATUSES, n_managers),
         }
     )
     clients = pd.DataFrame(
@@ -190,8 +192,9 @@ def test_a_blank_id_is_rejected_as_required_on_both_paths(tmp_path: Path) -> Non
 def test_small_dictionaries_are_read_as_categoricals_and_large_ones_as_text(
     tmp_path: Path,
 ) -> None:
-    """Of 200,000 sales, the 40 managers' ids come as a categorical; the 150,000 clients'
-    ids (whose dictionary would be as large as the data) and the products as text."""
+    """Of 200,000 sales, the 40 managers' ids and the two products come as categoricals;
+    the 150,000 clients' ids (whose dictionary would be as large as the data) as text.
+    Once validated, the products are text again."""
     rows = 200_000
     rng = np.random.default_rng(1)
     sales = pd.DataFrame(
@@ -204,7 +207,18 @@ def test_small_dictionaries_are_read_as_categoricals_and_large_ones_as_text(
     )
     sales.to_parquet(tmp_path / "sales.parquet", index=False)
     chosen = files._small_dictionaries(pq.ParquetFile(tmp_path / "sales.parquet"), "sales")
-    assert chosen == ["manager_id"]
+    assert chosen == ["manager_id", "product"]
     raw = files.read_source(files.Source(tmp_path / "sales.parquet", "sales"))
     assert isinstance(raw.frame["manager_id"].dtype, pd.CategoricalDtype)
-    assert raw.frame["client_id"].dtype == "str" and raw.frame["product"].dtype == "str"
+    assert isinstance(raw.frame["product"].dtype, pd.CategoricalDtype)
+    assert raw.frame["client_id"].dtype == "str"
+    read = _column_reading._read_column(
+        "sales",
+        "product",
+        "text",
+        raw.frame["product"],
+        schema=None,
+        rules=None,  # type: ignore[arg-type]
+    )
+    assert read.values.dtype == "str"
+    assert read.values.equals(sales["product"].astype("str"))

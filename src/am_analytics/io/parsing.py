@@ -141,6 +141,11 @@ def parse_enum(
     >>> parse_enum(raw, allowed=("complaint",), aliases={"投诉": "complaint"}).values.tolist()
     ['complaint', 'complaint', 'odd one']
     """
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        # a column read from a dictionary: its distinct values are read, then taken for every row
+        categories = parse_enum(pd.Series(raw.cat.categories), allowed=allowed, aliases=aliases)
+        taken = categories.values.array.take(raw.cat.codes.to_numpy(), allow_fill=True)
+        return ParsedColumn(pd.Series(taken, index=raw.index, dtype="str"))
     text = _as_text(raw)
     aliases = aliases or {}
     lookup = {}
