@@ -56,8 +56,9 @@ PARQUET_SUFFIXES: Final = (".parquet", ".pq")
 #: Kinds of text column read as categoricals when stored with a small dictionary: the
 #: references, which stay categorical, and text and enumerations (products, channels,
 #: regions), whose readers then read the distinct values and take them for every row.
-#: At 10M rows that is 0.05 s to read a column and 0.1 s to take its strings, against
-#: 0.5 s of CPU to decode every row's string from the file and 0.15 s to check it.
+#: For 10M sales rows that is about 0.05 s of CPU to read such a column and 0.1 s to take
+#: its strings, against 0.5 s to decode every row's string from the file and 0.15 s to
+#: check it (the whole load: 3.3 -> 3.0 s of CPU).
 _DICTIONARY_KINDS: Final = frozenset({"ref", "text", "enum"})
 #: The largest dictionary page (compressed bytes) read as a dictionary.
 _SMALL_DICTIONARY: Final = 64 * 1024
