@@ -114,7 +114,7 @@ def test_a_changed_file_is_validated_again_and_replaces_its_entry(tmp_path: Path
 
 
 def test_entries_of_other_folders_stay(tmp_path: Path) -> None:
-    """Two folders, one cache: an entry each; changing one does not remove the other's."""
+    """Two folders, one cache: an entry each; storing the second does not remove the first."""
     tables = tiny_tables()
     cache = tmp_path / "cache"
     first = write_folder(tmp_path / "north", tables)

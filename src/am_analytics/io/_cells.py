@@ -58,11 +58,8 @@ def _text_cells(raw: pd.Series) -> tuple[pd.Series, bool]:
             out[finite] = values[finite].astype(np.int64).astype(str)
             return out, False
     if isinstance(raw.dtype, pd.CategoricalDtype):
-        # the distinct values are read, then taken for every row (Arrow's take)
         categories, any_quoted = _text_cells(pd.Series(raw.cat.categories))
-        codes = raw.cat.codes.to_numpy()
-        taken = categories.astype("str").array.take(codes, allow_fill=True)
-        return pd.Series(taken, index=raw.index, dtype="str"), any_quoted
+        return _for_every_row(categories, raw), any_quoted
     if not isinstance(raw.dtype, pd.StringDtype):
         mask = raw.isna()
         raw = raw.astype("str").mask(mask)
@@ -78,6 +75,13 @@ def _text_cells(raw: pd.Series) -> tuple[pd.Series, bool]:
     text = raw.copy()
     text.iloc[rows] = stripped.mask(stripped == "")
     return text, True
+
+
+def _for_every_row(read: pd.Series, raw: pd.Series) -> pd.Series:
+    """Text read from a categorical's distinct values, taken for each of its rows (Arrow's
+    take; missing where the row is)."""
+    taken = read.astype("str").array.take(raw.cat.codes.to_numpy(), allow_fill=True)
+    return pd.Series(taken, index=raw.index, dtype="str")
 
 
 # UTF-8 bytes that may begin a white-space character: the ASCII ones, and the lead

@@ -47,7 +47,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from ._cells import ParsedColumn, _as_text, _fail, _present, _text_cells
+from ._cells import ParsedColumn, _as_text, _fail, _for_every_row, _present, _text_cells
 from ._dates import parse_date
 from ._formulas import restore_formulas
 
@@ -144,8 +144,7 @@ def parse_enum(
     if isinstance(raw.dtype, pd.CategoricalDtype):
         # a column read from a dictionary: its distinct values are read, then taken for every row
         categories = parse_enum(pd.Series(raw.cat.categories), allowed=allowed, aliases=aliases)
-        taken = categories.values.array.take(raw.cat.codes.to_numpy(), allow_fill=True)
-        return ParsedColumn(pd.Series(taken, index=raw.index, dtype="str"))
+        return ParsedColumn(_for_every_row(categories.values, raw))
     text = _as_text(raw)
     aliases = aliases or {}
     lookup = {}
