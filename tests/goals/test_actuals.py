@@ -50,14 +50,23 @@ def _random_queries(dataset: am.Dataset, metric: str, n: int, seed: int) -> pd.D
                          "metric": metric, "start": start, "end": end})  # fmt: skip
 
 
+@pytest.mark.parametrize("layout", ["grid", "rows"])
 @pytest.mark.parametrize("which", ["sample", "small_org"])
 @pytest.mark.parametrize("metric", sorted(TIME_ADDITIVE | set(RATIO_TOTALS)))
 def test_running_totals_equal_window_values(
-    which: str, metric: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+    which: str,
+    metric: str,
+    layout: str,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Additive metrics and the means of RATIO_TOTALS, read from running totals only,
-    equal their per-window computation (managers and answer-weighted teams)."""
+    equal their per-window computation (managers and answer-weighted teams), whether
+    the totals are kept on the owners × days grid or per row."""
     dataset: am.Dataset = request.getfixturevalue(which)
+    if layout == "rows":  # the grid only when it has no cells at all
+        monkeypatch.setattr(_actuals, "_DENSE_CELLS_PER_ROW", 0)
+        monkeypatch.setattr(_actuals, "_DENSE_CELLS_ALWAYS", -1)
     queries = _random_queries(dataset, metric, 300, seed=len(metric))
     expected = _window_actuals(queries, dataset, queries["start"], queries["end"])
     with monkeypatch.context() as patched:  # no per-window pass may be left

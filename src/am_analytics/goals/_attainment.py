@@ -402,7 +402,7 @@ def _steps(heads: pd.DataFrame, as_of: pd.Timestamp, freq: str) -> pd.DataFrame:
 def _expected(steps: pd.DataFrame, cumulative: OwnerCumulative, *, seasonal: bool) -> pd.DataFrame:
     """Add ``expected_to_date`` and ``expected_basis``."""
     out = steps.copy()
-    additive = out["metric"].map(is_additive).to_numpy(dtype=bool)
+    additive = is_additive(out["metric"])
     share = (out["elapsed_days"] / out["total_days"]).to_numpy(dtype=float, copy=True)
     basis = np.where(additive, "linear", "level").astype(object)
     if seasonal and additive.any():
@@ -442,10 +442,10 @@ def _seasonal_share(steps: pd.DataFrame, cumulative: OwnerCumulative, *, by: str
         total_days = (end - start).dt.days + 1
         mapped = np.ceil(steps["elapsed_days"] * total_days / steps["total_days"]).astype(int)
         cut = start + pd.to_timedelta(mapped - 1, unit="D")
+        # Series, not arrays: the text columns stay Arrow strings, not Python objects
         base = pd.DataFrame(
-            {"owner_id": owner.to_numpy(), "owner_kind": kind.to_numpy(),
-             "metric": steps["metric"].to_numpy(), "start": start.to_numpy(),
-             "period_start": start.to_numpy(), "period_end": end.to_numpy()}
+            {"owner_id": owner, "owner_kind": kind, "metric": steps["metric"], "start": start,
+             "period_start": start, "period_end": end}
         )  # fmt: skip
         done = owner_actuals(base.assign(end=cut.to_numpy()), dataset, cumulative=cumulative)
         whole = owner_actuals(base.assign(end=end.to_numpy()), dataset, cumulative=cumulative)
@@ -468,7 +468,7 @@ def _scores(steps: pd.DataFrame, thresholds: StatusThresholds) -> pd.DataFrame:
     lower = out["direction"].to_numpy() == "lower"
     out["attainment"] = np.where(lower, _divide(target, actual), _divide(actual, target))
     out["pace"] = np.where(lower, _divide(expected, actual), _divide(actual, expected))
-    additive = out["metric"].map(is_additive).to_numpy(dtype=bool)
+    additive = is_additive(out["metric"])
     run_rate = actual / out["elapsed_days"].to_numpy() * out["total_days"].to_numpy()
     out["run_rate_projection"] = np.where(additive, run_rate, actual)
     out["status"] = thresholds.classify(out["pace"].to_numpy(dtype=float))

