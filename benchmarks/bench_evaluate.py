@@ -136,6 +136,8 @@ def timed_child(command: list[str], timeout: float) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "cpu_seconds": user + system,
+        "user_seconds": user,
+        "kernel_seconds": system,
         "peak_bytes": int(peak_kb) * 1024,
         "exit_code": child.returncode,
         "timed_out": seconds >= timeout,

@@ -17,12 +17,13 @@ Each process builds its inputs outside the timing (loading is a stage of its
 own; the other stages start from the validated ``Dataset``, unpickled from
 one ``am_analytics.load`` per size), makes one untimed call on the small
 committed sample (imports, first-call costs), restarts the kernel's peak
-counter, makes the timed call and prints its wall time and its peak resident
-size above the size before the call. The table holds the median of
-``--repeat`` processes, that peak, the ratio to the fastest peer, the growth
-1M -> 10M, and PASS / MISS against each goal of :data:`GOALS` (with where the
-goal comes from), then the missed goals with their figures, the machine, the
-library versions, the load average before and after and the command line.
+counter, makes the timed call and prints its wall time, its CPU time (user and
+kernel) and its peak resident size above the size before the call. The table
+holds the median of ``--repeat`` processes, that CPU time and peak, the ratio
+to the fastest peer, the growth 1M -> 10M (of wall time, and of user CPU), and
+PASS / MISS against each goal of :data:`GOALS` (with where the goal comes
+from), then the missed goals with their figures, the machine, the library
+versions, the load average before and after and the command line.
 It is written atomically to ``--out`` and printed.
 
 Usage::
@@ -41,6 +42,7 @@ import json
 import os
 import pickle
 import platform
+import resource
 import shlex
 import shutil
 import statistics
@@ -422,13 +424,21 @@ def child(stage_name: str, implementation: str, millions: int, workdir: Path) ->
     ctypes.CDLL("libc.so.6").malloc_trim(0)
     probes["restart_peak"]()
     before = probes["rss"]()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     result = call()
     seconds = time.perf_counter() - started
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     extra = probes["peak"]() - before
     if stage.latency:
-        seconds = float(result)  # type: ignore[arg-type]
-    return {"seconds": seconds, "extra_bytes": extra, **describe(result)}
+        return {"seconds": float(result), "extra_bytes": extra}  # type: ignore[arg-type]
+    return {
+        "seconds": seconds,
+        "extra_bytes": extra,
+        "user_seconds": cpu.ru_utime - cpu_before.ru_utime,
+        "kernel_seconds": cpu.ru_stime - cpu_before.ru_stime,
+        **describe(result),
+    }
 
 
 def check(stage_name: str, millions: int, workdir: Path) -> dict[str, Any]:
@@ -526,6 +536,8 @@ class Cell:
     seconds: list[float] = field(default_factory=list)
     extra_bytes: list[int] = field(default_factory=list)
     frames_bytes: list[int] = field(default_factory=list)
+    user_seconds: list[float] = field(default_factory=list)
+    kernel_seconds: list[float] = field(default_factory=list)
     failed: str | None = None
     check: str | None = None  # why a peer's result differs from ours (not timed then)
 
@@ -538,6 +550,13 @@ class Cell:
     def peak_mb(self) -> float | None:
         """Median peak above the start, in MB."""
         return statistics.median(self.extra_bytes) / 2**20 if self.extra_bytes else None
+
+    @property
+    def cpu(self) -> tuple[float, float] | None:
+        """Median user and kernel CPU seconds, None when not measured."""
+        if not self.user_seconds or self.failed:
+            return None
+        return statistics.median(self.user_seconds), statistics.median(self.kernel_seconds)
 
 
 Key = tuple[str, str, int]  # stage, implementation, millions
@@ -574,7 +593,12 @@ def run_evaluate(folder: str, workdir: Path) -> dict[str, Any]:
     if result["exit_code"] != 0:
         why = "timed out" if result["timed_out"] else f"exit {result['exit_code']}"
         return {"failed": f"{why}: {' / '.join(result['stderr_tail'][-ERROR_TAIL:])}"}
-    return {"seconds": result["seconds"], "extra_bytes": result["peak_bytes"]}
+    return {
+        "seconds": result["seconds"],
+        "extra_bytes": result["peak_bytes"],
+        "user_seconds": result["user_seconds"],
+        "kernel_seconds": result["kernel_seconds"],
+    }
 
 
 def progress(text: str, started: float) -> None:
@@ -592,6 +616,9 @@ def record(cell: Cell, figures: dict[str, Any]) -> str:
     cell.extra_bytes.append(figures["extra_bytes"])
     if "frames_bytes" in figures:
         cell.frames_bytes.append(figures["frames_bytes"])
+    if "user_seconds" in figures:
+        cell.user_seconds.append(figures["user_seconds"])
+        cell.kernel_seconds.append(figures["kernel_seconds"])
     return f"{duration(figures['seconds'])}, peak {figures['extra_bytes'] / 2**20:,.0f} MB"
 
 
@@ -748,9 +775,9 @@ def results_table(
 ) -> list[str]:
     """The main table: one row per (stage, implementation, size)."""
     lines = [
-        "| stage | implementation | sales rows | median | peak MB | ratio to fastest peer "
-        "| growth 1M -> 10M | goals | verdict |",
-        "|---|---|--:|--:|--:|--:|--:|---|---|",
+        "| stage | implementation | sales rows | median | CPU user + kernel | peak MB "
+        "| ratio to fastest peer | growth 1M -> 10M (user CPU) | goals | verdict |",
+        "|---|---|--:|--:|--:|--:|--:|--:|---|---|",
     ]
     for stage in STAGES:
         for millions in sizes:
@@ -789,20 +816,23 @@ def row(
     name = implementation + (" (floor)" if implementation in stage.floors else "")
     median = cell.median
     if cell.check:
-        figures = f"not timed: check failed ({cell.check}) | | |"
+        figures = f"not timed: check failed ({cell.check}) | | | |"
     elif median is None:
-        figures = f"failed: {cell.failed} | | |" if cell.failed else "not run | | |"
+        figures = f"failed: {cell.failed} | | | |" if cell.failed else "not run | | | |"
     else:
         peak = "-" if stage.latency else f"{cell.peak_mb:,.0f}"
+        cpu = "-" if cell.cpu is None else "{:.2f} + {:.2f} s".format(*cell.cpu)
         ratio = (
             "-" if best is None or implementation in stage.floors else f"{median / best[1]:.2f}x"
         )
         runs = "" if len(cell.seconds) == repeat else f" ({len(cell.seconds)} of {repeat} runs)"
-        figures = f"{duration(median)}{runs} | {peak} | {ratio} |"
+        figures = f"{duration(median)}{runs} | {cpu} | {peak} | {ratio} |"
     small = cells.get((stage.name, implementation, 1))
     growth = ""
     if millions == 10 and small is not None and small.median is not None and median is not None:
         growth = f"{median / small.median:.1f}x"
+        if cell.cpu is not None and small.cpu is not None and small.cpu[0] > 0:
+            growth += f" ({cell.cpu[0] / small.cpu[0]:.1f}x)"
     sales = about[millions]["sales"]
     return f"| {stage.name} | {name} | {sales:,} | {figures} {growth} |"
 
@@ -875,6 +905,12 @@ def notes(about: dict[int, Any], repeat: int) -> list[str]:
         "- `ratio to fastest peer`: the row's median over the fastest peer's that computes the "
         "same table at that size; the peers' results are checked equal to ours before timing "
         "(bench_scoring.py's and bench_segments.py's comparisons). `growth`: 10M median over 1M.",
+        "- `CPU user + kernel`: the medians of the process's CPU seconds in user space and in "
+        "the kernel during the call, all threads together (getrusage; GNU time for `evaluate`). "
+        "On this machine kernel time is mostly the first touch of new memory (page faults), "
+        "and it grows faster than the rows: in parentheses beside `growth` is the growth of "
+        "user CPU, the work itself, which is what the 'linear' goals are about; the verdict "
+        "stays on wall time.",
         "- Fewer runs than that where a cell says so: "
         + ", ".join(f"{stage} at {m}M: {n}" for (stage, m), n in REPEAT_CAP.items())
         + " (the slowest cell).",
