@@ -233,7 +233,7 @@ def _feature_columns(ledger: _Ledger, orders: _Orders) -> dict[str, Any]:
             "first_order": _dates(first, has_orders),
             "last_order": _dates(last, has_orders),
             "tenure_days": np.where(has_orders, ledger.as_of_day - first, np.nan),
-            "active_months": _active_months(orders.client, ledger.months(orders.mask), n),
+            "active_months": _distinct_per_client(orders.client, ledger.months(orders.mask), n),
             "trend": _trend(ledger),
             "refund_share": np.where(has_orders, (gross - net) / gross, np.nan),
             "net_nonpositive": net <= 0,
@@ -252,7 +252,7 @@ def _summary_columns(
         orders.first,
         orders.last,
     )
-    purchase_days = _distinct_per_client(client, day - ledger.first_day, n)
+    purchase_days = _distinct_per_client(client, day, n)
     on_first_day = day == first[client]
     first_day_total = np.bincount(client[on_first_day], amount[on_first_day], minlength=n)
     repeat_total = orders.gross - first_day_total
@@ -376,29 +376,32 @@ def _day_extremes(client: np.ndarray, day: np.ndarray, n: int) -> tuple[np.ndarr
     return first, last
 
 
-def _active_months(client: np.ndarray, month: np.ndarray, n: int) -> np.ndarray:
-    """Distinct calendar months per client."""
-    if not len(month):
-        return np.zeros(n, dtype=np.int64)
-    return _distinct_per_client(client, month - month.min(), n)
+def _distinct_per_client(client: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Distinct integer ``values`` (days, months) per client.
 
-
-def _distinct_per_client(client: np.ndarray, slot: np.ndarray, n: int) -> np.ndarray:
-    """Distinct ``slot`` values (non-negative integers) per client.
-
-    A client × slot bitmap when it is small enough, absolutely and beside the
-    rows (one scatter, one row sum); otherwise the sorted distinct (client, slot) keys.
+    A client × value bitmap when it is small enough, absolutely and beside the
+    rows (one scatter, one row sum); otherwise the sorted distinct (client, value) keys.
+    The keys are built and sorted in place: past a few million rows each new
+    row-length array is fresh memory from the kernel.
     """
-    if not len(slot):
+    if not len(values):
         return np.zeros(n, dtype=np.int64)
-    width = int(slot.max()) + 1
-    if n * width <= min(_BITMAP_CELLS, _BITMAP_CELLS_PER_ROW * len(slot)):
+    low = int(values.min())
+    width = int(values.max()) - low + 1
+    keys = np.multiply(client, width, dtype=np.int64)
+    keys += values
+    keys -= low
+    if n * width <= min(_BITMAP_CELLS, _BITMAP_CELLS_PER_ROW * len(values)):
         seen = np.zeros(n * width, dtype=bool)
-        seen[client * width + slot] = True
+        seen[keys] = True
         return seen.reshape(n, width).sum(axis=1, dtype=np.int64)
-    keys = np.sort(client.astype(np.int64) * width + slot)
-    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]]
-    return np.bincount(distinct // width, minlength=n).astype(np.int64)
+    keys.sort()
+    new = np.empty(len(keys), dtype=bool)
+    new[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    distinct = keys[new]
+    distinct //= width
+    return np.bincount(distinct, minlength=n).astype(np.int64)
 
 
 def _net(client: np.ndarray, amount: np.ndarray, n: int) -> np.ndarray:
