@@ -543,8 +543,8 @@ class OwnerCumulative:
 
 #: Running totals are kept on the owners × days grid when it has at most this many
 #: cells per row (or at most :data:`_DENSE_CELLS_ALWAYS`, 64 MB): 32 bytes a row, what
-#: the rows' sorted keys and totals take otherwise. At 10M sales rows (5,500 owners,
-#: 1,100 days) the grid has 0.6 cells a row; the sort and the binary searches it
+#: the rows' sorted keys and totals take otherwise. At 10M sales rows (5,625 owners,
+#: 1,050 days) the grid has 0.6 cells a row; the sort and the binary searches it
 #: saves took 10 of the 30 s of ``attainment``.
 _DENSE_CELLS_PER_ROW: Final = 4
 _DENSE_CELLS_ALWAYS: Final = 1 << 23
