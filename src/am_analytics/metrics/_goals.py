@@ -65,7 +65,11 @@ def targets_in_force_on(steps: pd.DataFrame, revisions: pd.DataFrame) -> pd.Data
     )
     # several revisions set the same day: the highest is the one in force
     dated = dated.drop_duplicates(["goal_id", "set_on"], keep="last")
-    left = steps.reset_index(names="_row").sort_values("date", kind="stable")
+    # only the columns the match reads are sorted and merged, not every column of the steps
+    left = pd.DataFrame(
+        {"goal_id": steps["goal_id"].to_numpy(), "date": steps["date"].to_numpy(),
+         "_row": np.arange(len(steps))}
+    ).sort_values("date", kind="stable")  # fmt: skip
     matched = pd.merge_asof(
         left,
         dated[["goal_id", "set_on", "revision", "target"]],
@@ -76,15 +80,13 @@ def targets_in_force_on(steps: pd.DataFrame, revisions: pd.DataFrame) -> pd.Data
     ).sort_values("_row")
     fallback = steps[["goal_id"]].merge(first, on="goal_id", how="left")
     has = matched["revision"].notna().to_numpy()
-    out = steps.copy()
     revision = np.where(
         has, matched["revision"].to_numpy(dtype=float), fallback["revision"].to_numpy(dtype=float)
     )
-    out["revision"] = revision.astype(np.int64)
-    out["target"] = np.where(
+    target = np.where(
         has, matched["target"].to_numpy(dtype=float), fallback["target"].to_numpy(dtype=float)
     )
-    return out
+    return steps.assign(revision=revision.astype(np.int64), target=target)
 
 
 def attainment_ratio(numerator: np.ndarray, denominator: np.ndarray) -> FloatArray:
