@@ -494,15 +494,13 @@ class OwnerCumulative:
                 managers, days, weights = managers[inside], days[inside], weights[inside]
             origin = int(days.min()) - 1 if days.size else 0
             span = int(days.max()) - origin + 2 if days.size else 2
+            days = days - origin
             if self.n_owners * span <= _DENSE_CELLS_PER_ROW * len(days) + _DENSE_CELLS_ALWAYS:
-                running = self._running_on_grid(managers, days - origin, weights, span)
+                running = self._running_on_grid(managers, days, weights, span)
                 self._built[metric] = (None, running, origin, span)
             else:
-                self._built[metric] = (
-                    *self._running_by_row(managers, days - origin, weights, span),
-                    origin,
-                    span,
-                )
+                keys, running = self._running_by_row(managers, days, weights, span)
+                self._built[metric] = (keys, running, origin, span)
         return self._built[metric]
 
     def _running_on_grid(
@@ -538,7 +536,7 @@ class OwnerCumulative:
         order = np.argsort(keys, kind="stable")
         # restarted per owner, so rounding grows with the owner's total, not everyone's
         running = pd.Series(weights[order]).groupby(owners[order]).cumsum()
-        return keys[order].astype(np.int64), np.asarray(running, dtype=np.float64)
+        return keys[order], np.asarray(running, dtype=np.float64)
 
 
 #: Running totals are kept on the owners × days grid when it has at most this many
