@@ -211,7 +211,8 @@ def _validate_table(
     issues = _Issues(table, raw)
     frame, notes = _parse_columns(table, raw.frame, issues, rules=rules)
     issues.read_values_from(frame)
-    raw.frame = raw.frame.iloc[:0]
+    # a fresh frame: a slice such as iloc[:0] would keep every raw column's memory alive
+    raw.frame = pd.DataFrame(columns=raw.frame.columns)
     # Arrow's hashing and sorting kernels release the GIL: on large tables the key
     # test and the reference lookups (in slices) run side by side, and beside the
     # schema, which checks the other columns (it skips the references; the cells it

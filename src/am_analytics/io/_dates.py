@@ -127,7 +127,9 @@ def _typed_dates(
     early = values < EARLIEST_DATE.to_datetime64().astype(values.dtype)
     late = values >= END_OF_DATES.to_datetime64().astype(values.dtype)
     if not (early.any() or late.any()):
-        return ParsedColumn(wall.astype("datetime64[ns]"), notes=notes)
+        # already nanoseconds (Parquet's usual unit): kept as they are, not copied
+        same = wall.dtype == "datetime64[ns]"
+        return ParsedColumn(wall if same else wall.astype("datetime64[ns]"), notes=notes)
     side = pd.Series(np.where(early, -1, np.where(late, 1, 0)), index=raw.index, dtype="int8")
     outside = side != 0
     failures, range_notes = _out_of_range(
