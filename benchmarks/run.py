@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 sys.path.insert(0, str(Path(__file__).parent))
 from timing import MEMORY_PROBES, verdict  # the benchmarks folder is not a package
@@ -767,7 +767,22 @@ def machine() -> list[str]:
         f"Machine: {cpu}, {os.cpu_count()} cores, {kilobytes / 2**20:.1f} GiB RAM, "
         f"{platform.platform()}",
         f"Versions: Python {platform.python_version()}, " + ", ".join(versions),
+        "Memory: " + memory_settings(),
     ]
+
+
+#: Settings that change what a new array costs the kernel (see results/README.md).
+MEMORY_VARIABLES: Final = ("NUMPY_MADVISE_HUGEPAGE", "GLIBC_TUNABLES", "MIMALLOC_PURGE_DELAY")
+
+
+def memory_settings() -> str:
+    """The kernel's transparent huge pages and the variables of :data:`MEMORY_VARIABLES`."""
+    thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    pages = thp.read_text().strip() if thp.exists() else "unknown"
+    variables = [f"{name}={os.environ[name]}" for name in MEMORY_VARIABLES if name in os.environ]
+    return f"transparent huge pages `{pages}`; " + (
+        ", ".join(f"`{v}`" for v in variables) or "none of " + ", ".join(MEMORY_VARIABLES) + " set"
+    )
 
 
 def results_table(
@@ -907,10 +922,11 @@ def notes(about: dict[int, Any], repeat: int) -> list[str]:
         "(bench_scoring.py's and bench_segments.py's comparisons). `growth`: 10M median over 1M.",
         "- `CPU user + kernel`: the medians of the process's CPU seconds in user space and in "
         "the kernel during the call, all threads together (getrusage; GNU time for `evaluate`). "
-        "On this machine kernel time is mostly the first touch of new memory (page faults), "
-        "and it grows faster than the rows: in parentheses beside `growth` is the growth of "
-        "user CPU, the work itself, which is what the 'linear' goals are about; the verdict "
-        "stays on wall time.",
+        "Kernel time is mostly the first touch of new memory (page faults); what a fault costs "
+        "depends on the settings under `Memory` (benchmarks/results/README.md), and on a "
+        "virtual machine it can grow faster than the rows: in parentheses beside `growth` is "
+        "the growth of user CPU, the work itself, which is what the 'linear' goals are about; "
+        "the verdict stays on wall time.",
         "- Fewer runs than that where a cell says so: "
         + ", ".join(f"{stage} at {m}M: {n}" for (stage, m), n in REPEAT_CAP.items())
         + " (the slowest cell).",
@@ -1001,7 +1017,12 @@ def main() -> None:
     load_after = os.getloadavg()
     minutes = (time.perf_counter() - started) / 60
     header = [
-        f"Command: `{shlex.join(['python', 'benchmarks/run.py', *sys.argv[1:]])}`",
+        "Command: `"
+        + shlex.join(
+            [f"{n}={os.environ[n]}" for n in MEMORY_VARIABLES if n in os.environ]
+            + ["python", "benchmarks/run.py", *sys.argv[1:]]
+        )
+        + "`",
         "",
         f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {minutes:.1f} min; load average "
         f"(1/5/15 min) before {' '.join(f'{x:.2f}' for x in load_before)}, after "
