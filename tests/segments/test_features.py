@@ -208,23 +208,25 @@ def test_rfm_summary_matches_the_lifetimes_quickstart() -> None:
 
 @settings(max_examples=80, deadline=None)
 @given(
-    pairs=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40)), max_size=60),
+    rows=st.lists(st.tuples(st.integers(0, 6), st.integers(0, 40), st.booleans()), max_size=60),
     n_extra=st.integers(0, 3),
 )
 @pytest.mark.parametrize("path", ["bitmap", "sort"])
 def test_distinct_slots_per_client_by_bitmap_or_sort(
-    pairs: list[tuple[int, int]], n_extra: int, path: str
+    rows: list[tuple[int, int, bool]], n_extra: int, path: str
 ) -> None:
-    """Both ways of counting distinct slots per client give pandas' nunique, clients
-    without rows counting 0."""
-    client = np.array([c for c, _ in pairs], dtype=np.intp)
-    slot = np.array([s for _, s in pairs], dtype=np.int64)
+    """Both ways of counting distinct slots per client give pandas' nunique over the rows
+    not skipped, clients without rows counting 0."""
+    client = np.array([c for c, _, _ in rows], dtype=np.intp)
+    slot = np.array([s for _, s, _ in rows], dtype=np.int64)
+    skipped = np.array([skip for _, _, skip in rows], dtype=bool)
     n = 7 + n_extra
     with pytest.MonkeyPatch.context() as patch:
         if path == "sort":
             patch.setattr(_features, "_BITMAP_CELLS", 0)
         else:
             patch.setattr(_features, "_BITMAP_CELLS_PER_ROW", 10**9)
-        counted = _features._distinct_per_client(client, slot, n)
-    expected = pd.Series(slot).groupby(client).nunique().reindex(range(n), fill_value=0).to_numpy()
+        counted = _features._distinct_per_client(client, slot, n, skip=np.flatnonzero(skipped))
+    kept = pd.Series(slot[~skipped]).groupby(client[~skipped]).nunique()
+    expected = kept.reindex(range(n), fill_value=0).to_numpy()
     np.testing.assert_array_equal(counted, expected)
