@@ -188,6 +188,18 @@ def test_refunds_that_cancel_leave_exactly_zero() -> None:
     assert np.isnan(features.loc["G", "trend"])
 
 
+def test_a_sale_without_an_amount_is_not_an_order() -> None:
+    """Only amounts of 0 or more are orders: a missing amount (a frame not validated)
+    counts as no order and no purchase day, as a refund does."""
+    frame = ledger()
+    blank = frame.assign(amount=frame["amount"].where(frame.index != 6))  # B's first sale
+    features = client_features(blank, as_of=AS_OF)
+    assert features.loc["B", "frequency"] == 1
+    assert features.loc["B", "first_order"] == pd.Timestamp("2025-09-15")
+    summary = rfm_summary(blank, as_of=AS_OF)
+    assert summary.loc["B", ["frequency", "recency", "T"]].tolist() == [0, 0, days("2025-09-15")]
+
+
 def test_rfm_summary_matches_the_lifetimes_quickstart() -> None:
     """lifetimes' Quickstart summarises its example transactions at 2014-12-31 as
     (frequency, recency, T) = (0, 0, 298), (0, 0, 224), (6, 142, 292), (0, 0, 147),

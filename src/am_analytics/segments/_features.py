@@ -214,7 +214,7 @@ class _Orders:
 
     def __init__(self, ledger: _Ledger) -> None:
         n, client = ledger.n_clients, ledger.client
-        self.refunds = np.flatnonzero(ledger.amount < 0)
+        self.refunds = np.flatnonzero(~(ledger.amount >= 0))  # a missing amount is no order
         self.count = np.bincount(client, minlength=n)
         self.count -= np.bincount(client[self.refunds], minlength=n)
         # A refund weighs +0.0 in the sum, which leaves each client's sum of its orders
@@ -253,13 +253,8 @@ def _summary_columns(
     ledger: _Ledger, orders: _Orders, *, unit: float
 ) -> tuple[dict[str, Any], np.ndarray]:
     """The columns of :func:`rfm_summary` per client code, and the codes with a purchase."""
-    n, client, day, first, last = (
-        ledger.n_clients,
-        ledger.client,
-        ledger.day,
-        orders.first,
-        orders.last,
-    )
+    n, client, day = ledger.n_clients, ledger.client, ledger.day
+    first, last = orders.first, orders.last
     purchase_days = _distinct_per_client(client, day, n, skip=orders.refunds)
     on_first_day = day == first[client]
     on_first_day[orders.refunds] = False
@@ -381,12 +376,14 @@ def _day_extremes(
     the client has none (mask them)."""
     highest, lowest = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     first, last = np.full(n, highest), np.full(n, lowest)
-    if len(skip):  # the skipped rows' days made neutral: the highest, then the lowest
-        day = day.copy()
-        day[skip] = highest
-    np.minimum.at(first, client, day)
-    day[skip] = lowest
-    np.maximum.at(last, client, day)
+    days = day
+    if len(skip):  # in a copy, the skipped rows' days made neutral: the highest, then the lowest
+        days = day.copy()
+        days[skip] = highest
+    np.minimum.at(first, client, days)
+    if len(skip):
+        days[skip] = lowest
+    np.maximum.at(last, client, days)
     none = first > last
     first[none] = last[none] = 0
     return first, last
