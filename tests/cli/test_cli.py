@@ -480,7 +480,7 @@ def test_the_command_line_imports_the_domains_only_when_a_command_runs() -> None
     ("arguments", "code", "stream", "expected"),
     [
         (["--version"], EXIT_OK, "stdout", am_analytics.__version__),
-        (["validate", "no/such/folder"], EXIT_UNUSABLE, "stdout", "no/such/folder"),
+        (["validate", "no/such/folder"], EXIT_UNUSABLE, "stderr", "error: no/such/folder"),
         (["validate", "--no-such-option"], 2, "stderr", "No such option"),
     ],
 )
@@ -493,6 +493,8 @@ def test_the_script_exits_with_its_code_and_all_its_output_through_a_pipe(
     )
     assert done.returncode == code, done.stderr
     assert expected in getattr(done, stream)
+    if code != EXIT_OK:  # errors, ours and click's, on standard error only
+        assert done.stdout == ""
 
 
 #: The data stack and the optional extras: what the help of any command must not import.

@@ -38,7 +38,8 @@ class _Commands(typer.core.TyperGroup):
 
     The group is also the one place that turns the library's errors into exit
     codes: an :class:`~am_analytics.errors.AmAnalyticsError` from any command
-    is printed as an ``error:`` line and exits with :data:`EXIT_UNUSABLE`.
+    is printed as an ``error:`` line on standard error and exits with
+    :data:`EXIT_UNUSABLE`.
     """
 
     def get_help_option(self, ctx: Context) -> TyperOption | None:
@@ -56,8 +57,10 @@ class _Commands(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except AmAnalyticsError as exc:
-            # escaped: messages name TOML sections like [report], which are not markup
-            console().print(f"[bold red]error:[/] {escape(str(exc))}")
+            # on standard error, like click's own usage errors, so that a command's output
+            # piped to a file or another program is only its output; escaped: messages name
+            # TOML sections like [report], which are not markup
+            console(stderr=True).print(f"[bold red]error:[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_UNUSABLE) from None
 
 

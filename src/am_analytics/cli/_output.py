@@ -25,9 +25,10 @@ REPLACED = " (replaced the previous one)"
 SHOWN = 20
 
 
-def console() -> Console:
-    """The console the commands print to: standard output, no guessing of highlights."""
-    return Console(highlight=False, soft_wrap=True)
+def console(*, stderr: bool = False) -> Console:
+    """The console the commands print to: standard output (standard error for errors),
+    no guessing of highlights."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
 
 
 def status(message: str) -> contextlib.AbstractContextManager[object]:
