@@ -188,6 +188,34 @@ def test_refunds_that_cancel_leave_exactly_zero() -> None:
     assert np.isnan(features.loc["G", "trend"])
 
 
+def test_the_residue_set_to_zero_is_measured_against_the_turnover() -> None:
+    """A net under 1e-9 of the sum of absolute amounts is 0: here 1.5e-9 against a
+    turnover of about 2 (it would not be against the orders' sum of 1 alone)."""
+    frame = pd.DataFrame(
+        {
+            "client_id": pd.Categorical(["G", "G", "H"]),
+            "order_date": pd.to_datetime(["2025-03-01", "2025-03-02", "2025-03-01"]),
+            "amount": [1.0, -(1.0 - 1.5e-9), 1.5e-9],
+        }
+    )
+    features = client_features(frame, as_of="2026-06-30")
+    assert features.loc["G", "monetary"] == 0.0 and features.loc["H", "monetary"] == 1.5e-9
+
+
+def test_a_refund_on_the_first_purchase_day_is_not_a_purchase() -> None:
+    """``monetary_value`` is the mean of the repeat purchase days' orders: a refund on the
+    first day takes nothing off the first day's total, so none is added to the repeats."""
+    frame = pd.DataFrame(
+        {
+            "client_id": pd.Categorical(["X", "X", "X"]),
+            "order_date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-02-01"]),
+            "amount": [100.0, -40.0, 50.0],
+        }
+    )
+    summary = rfm_summary(frame, as_of="2026-06-30")
+    assert summary.loc["X", ["frequency", "monetary_value"]].tolist() == [1.0, 50.0]
+
+
 def test_a_sale_without_an_amount_is_not_an_order() -> None:
     """Only amounts of 0 or more are orders: a missing amount (a frame not validated)
     counts as no order and no purchase day, as a refund does."""
