@@ -775,11 +775,16 @@ def machine() -> list[str]:
 MEMORY_VARIABLES: Final = ("NUMPY_MADVISE_HUGEPAGE", "GLIBC_TUNABLES", "MIMALLOC_PURGE_DELAY")
 
 
+def memory_variables() -> list[str]:
+    """``NAME=value`` of each variable of :data:`MEMORY_VARIABLES` set in the environment."""
+    return [f"{name}={os.environ[name]}" for name in MEMORY_VARIABLES if name in os.environ]
+
+
 def memory_settings() -> str:
     """The kernel's transparent huge pages and the variables of :data:`MEMORY_VARIABLES`."""
     thp = Path("/sys/kernel/mm/transparent_hugepage/enabled")
     pages = thp.read_text().strip() if thp.exists() else "unknown"
-    variables = [f"{name}={os.environ[name]}" for name in MEMORY_VARIABLES if name in os.environ]
+    variables = memory_variables()
     return f"transparent huge pages `{pages}`; " + (
         ", ".join(f"`{v}`" for v in variables) or "none of " + ", ".join(MEMORY_VARIABLES) + " set"
     )
@@ -1018,10 +1023,7 @@ def main() -> None:
     minutes = (time.perf_counter() - started) / 60
     header = [
         "Command: `"
-        + shlex.join(
-            [f"{n}={os.environ[n]}" for n in MEMORY_VARIABLES if n in os.environ]
-            + ["python", "benchmarks/run.py", *sys.argv[1:]]
-        )
+        + shlex.join([*memory_variables(), "python", "benchmarks/run.py", *sys.argv[1:]])
         + "`",
         "",
         f"Run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {minutes:.1f} min; load average "

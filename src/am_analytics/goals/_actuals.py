@@ -38,7 +38,7 @@ from typing import Any, Final, TypeAlias, cast
 import numpy as np
 import pandas as pd
 
-from .._engines import is_dask_frame, sales_date_range
+from .._engines import NS_PER_DAY, is_dask_frame, sales_date_range
 from ..dataset import Dataset
 from ..errors import ConfigError
 from ..metrics import MetricContext, get_metric
@@ -567,12 +567,11 @@ def _days(dates: np.ndarray) -> IntArray:
     """Whole days since the epoch of datetime64 values (NaT stays NaT's integer)."""
     # integer floor division: numpy's datetime64[ns] -> [D] cast is five times slower
     nanoseconds = np.asarray(dates, dtype="datetime64[ns]").view(np.int64)
-    days = nanoseconds // _NANOSECONDS_PER_DAY
+    days = nanoseconds // NS_PER_DAY
     days[nanoseconds == _NAT] = _NAT
     return days
 
 
-_NANOSECONDS_PER_DAY: Final = 86_400 * 10**9
 _NAT: Final = np.iinfo(np.int64).min
 
 

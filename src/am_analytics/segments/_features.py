@@ -390,7 +390,7 @@ def _day_extremes(
 
 
 def _distinct_per_client(
-    client: np.ndarray, values: np.ndarray, n: int, *, skip: np.ndarray | None = None
+    client: np.ndarray, values: np.ndarray, n: int, *, skip: np.ndarray
 ) -> np.ndarray:
     """Distinct integer ``values`` (days, months) per client, over the rows not in
     ``skip`` (positions).
@@ -408,8 +408,7 @@ def _distinct_per_client(
     keys += values
     keys -= low
     beyond = n * width  # the key of a skipped row: past every client's keys
-    if skip is not None:
-        keys[skip] = beyond
+    keys[skip] = beyond
     if beyond <= min(_BITMAP_CELLS, _BITMAP_CELLS_PER_ROW * len(values)):
         seen = np.zeros(beyond + 1, dtype=bool)
         seen[keys] = True
